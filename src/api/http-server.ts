@@ -1,0 +1,123 @@
+/**
+ * The local control API: HTTP + JSON on 127.0.0.1, the basis for the simulator, the tests and later the
+ * web admin. Routes are data (method + path → handler) so later issues add to the table, not to a switch.
+ * Every failure is a JSON error with a status code; a handler that throws gets 500 and the phone goes on.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../util/log.js';
+
+const log = createLogger('api');
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export type ApiHandler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  handler: ApiHandler;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError(413, `request body larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size === 0) return resolve(undefined);
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (err) {
+        reject(new ApiError(400, `body is not valid JSON: ${(err as Error).message}`));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export class ApiServer {
+  private readonly server: http.Server;
+
+  constructor(private readonly routes: Route[]) {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        log.error(`unhandled API failure: ${(err as Error).stack ?? String(err)}`);
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      });
+    });
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const matches = this.routes.filter((r) => r.path === url.pathname);
+    if (matches.length === 0) return send(res, 404, { error: `no such resource: ${url.pathname}` });
+    const route = matches.find((r) => r.method === req.method);
+    if (!route) {
+      res.setHeader('Allow', matches.map((r) => r.method).join(', '));
+      return send(res, 405, { error: `${req.method ?? '?'} not allowed on ${url.pathname}` });
+    }
+    try {
+      const body = req.method === 'GET' ? undefined : await readBody(req);
+      const out = await route.handler({ method: route.method, path: url.pathname, query: url.searchParams, body });
+      send(res, out.status, out.body);
+    } catch (err) {
+      if (err instanceof ApiError) return send(res, err.status, { error: err.message });
+      log.error(`${req.method ?? '?'} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
+      send(res, 500, { error: 'internal error' });
+    }
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}

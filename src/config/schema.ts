@@ -1,0 +1,107 @@
+/**
+ * The phone's one configuration file, validated with zod so that every error names the field and the
+ * problem. Field names are a contract shared by docs, tests and provisioning: the smallest valid config is
+ *   {"account": {"aor": "sip:alice@example.com", "password": "…", "proxy": "sip:pbx.example.com:5060;transport=tcp"},
+ *    "api": {"port": 8081}}
+ * Defaults are written next to each field; README.md lists them too.
+ */
+import { z } from 'zod';
+
+/** sip:user@host[:port][;params] or sips:… — kept as a string; parsed where it is used. */
+const sipUri = z
+  .string()
+  .regex(/^sips?:[^\s<>"]+$/i, 'must be a SIP URI like sip:alice@example.com');
+
+const aorUri = z.string().regex(/^sips?:[^@\s<>"]+@[^@\s<>"]+$/i, 'must be a SIP URI naming a user, like sip:alice@example.com');
+
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const accountSchema = z.strictObject({
+  /** Address of record: who this phone is. */
+  aor: aorUri,
+  password: z.string().min(1, 'must not be empty'),
+  /** Digest user name; defaults to the AOR's user part. */
+  username: z.string().min(1).optional(),
+  displayName: z.string().max(128).optional(),
+  /** Outbound proxy: every request leaves through it. Optional when the AOR's domain resolves (RFC 3263). */
+  proxy: sipUri.optional(),
+  /** Registrar Request-URI; defaults to sip:<AOR domain>. */
+  registrar: sipUri.optional(),
+  /** Requested registration lifetime in seconds (default 600). */
+  expires: seconds(10, 86400).default(600),
+});
+
+export const apiSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535),
+  /** The control API is local by design: 127.0.0.1 unless a board says otherwise. */
+  host: z.string().default('127.0.0.1'),
+});
+
+export const sipSchema = z
+  .strictObject({
+    /** Transport when the proxy URI does not say; UDP is not supported (JsSIP has no UDP timers). */
+    transport: z.enum(['tcp', 'tls']).default('tcp'),
+    /** Port the phone listens on for peers that open their own connection (the Contact port); 0 = any free port. */
+    listenPort: z.number().int().min(0).max(65535).default(5060),
+    listenAddress: z.string().default('0.0.0.0'),
+    /** Host written into Contact and Via; default: the local address used to reach the proxy. */
+    contactHost: z.string().optional(),
+    /** RFC 5626 CRLF keep-alive interval on the flow to the proxy (seconds, default 30). */
+    keepAliveInterval: seconds(1, 3600).default(30),
+    /** A ping without pong within this time means the flow is dead (seconds, default 10). */
+    keepAliveTimeout: seconds(1, 120).default(10),
+    /** Reconnect backoff bounds (seconds): exponential with jitter between them. */
+    reconnectMin: z.number().min(0.1).max(60).default(1),
+    reconnectMax: z.number().min(1).max(3600).default(4),
+    /** Connect timeout per target (ms). */
+    connectTimeoutMs: z.number().int().min(100).max(60000).default(5000),
+    /** A request whose body does not arrive within this time is answered 400 and dropped (ms). */
+    incompleteMessageTimeoutMs: z.number().int().min(100).max(120000).default(5000),
+    /** DNS servers ("ip" or "ip:port") for RFC 3263 lookups; default: the system's. */
+    dnsServers: z.array(z.string()).optional(),
+    userAgent: z.string().optional(),
+  })
+  .refine((s) => s.reconnectMin <= s.reconnectMax, { message: 'reconnectMin must not exceed reconnectMax', path: ['reconnectMin'] });
+
+export const tlsSchema = z.strictObject({
+  /** PEM CA bundle to verify the server with; default: Node's bundled CAs. */
+  caFile: z.string().optional(),
+  /** Certificate and host-name verification; turning it off is for lab use only and is logged loudly. */
+  verify: z.boolean().default(true),
+  /** Name the certificate must carry; default: the target host from RFC 3263 resolution. */
+  serverName: z.string().optional(),
+});
+
+export const registrationSchema = z.strictObject({
+  /** Retry backoff after 5xx, timeout or flow failure (seconds). */
+  retryMin: seconds(1, 3600).default(2),
+  retryMax: seconds(1, 86400).default(300),
+  /** After a rejection (403, 404, wrong password) the phone stops; set this to retry anyway after N seconds. */
+  retryRejectedAfter: seconds(60, 86400).optional(),
+});
+
+export const deviceSchema = z.strictObject({
+  /** urn:uuid or bare UUID; default: derived from the board's MAC address or serial number (stable). */
+  instanceId: z.string().regex(/^(urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID').optional(),
+  /** Board descriptor name (boards/<name>.json). */
+  board: z.string().default('sim'),
+});
+
+export const logSchema = z.strictObject({
+  level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** Print every SIP message sent and received. */
+  sipTrace: z.boolean().default(false),
+});
+
+export const configSchema = z.strictObject({
+  account: accountSchema,
+  api: apiSchema,
+  sip: sipSchema.default(() => sipSchema.parse({})),
+  tls: tlsSchema.default(() => tlsSchema.parse({})),
+  registration: registrationSchema.default(() => registrationSchema.parse({})),
+  device: deviceSchema.default(() => deviceSchema.parse({})),
+  log: logSchema.default(() => logSchema.parse({})),
+});
+
+export type PhoneConfig = z.infer<typeof configSchema>;
+export type PhoneConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,198 @@
+/**
+ * One TCP or TLS connection carrying SIP: frames the byte stream into messages, answers bad requests
+ * itself, and guards against a peer that starts a message and never finishes it.
+ *
+ * Bad input never reaches JsSIP (whose parser silently drops what it cannot read and never answers):
+ * - a request whose head is malformed, too large, or rejected by `vet` gets a stateless error response
+ *   (400/413/501/505/513) on this connection, when it carries enough (Via, From, To, Call-ID, CSeq) to
+ *   address one;
+ * - a fatal framing error (the stream position is lost) closes the connection after that answer;
+ * - a message whose body does not arrive within `incompleteTimeoutMs`, or is cut short by the peer's FIN,
+ *   is answered 400 "Incomplete message" and discarded.
+ */
+import type { Socket } from 'node:net';
+import { StreamFramer } from './stream-framer.js';
+import { buildErrorResponse } from './bad-request.js';
+import type { ParsedHead } from './message-head.js';
+import { createLogger } from '../util/log.js';
+
+const log = createLogger('sip-conn');
+
+export interface VetResult {
+  status: 400 | 413 | 416 | 420 | 501 | 505 | 513;
+  reason: string;
+}
+
+export interface ConnectionHandlers {
+  /** A complete, well-formed message (raw text exactly as received). */
+  onMessage(conn: SipConnection, raw: string, head: ParsedHead): void;
+  /** A single CRLF outside a message: the answer to our keep-alive ping (RFC 5626 §4.4.1). */
+  onPong(conn: SipConnection): void;
+  onClose(conn: SipConnection, error: Error | undefined): void;
+  /** Extra checks a request must pass before JsSIP sees it; returns the error response to send. */
+  vet?(raw: string, head: ParsedHead): VetResult | undefined;
+}
+
+export interface ConnectionLimits {
+  maxHeadBytes: number;
+  maxBodyBytes: number;
+  incompleteTimeoutMs: number;
+  serverHeader: string;
+}
+
+export interface ConnectionStats {
+  messagesIn: number;
+  badMessages: number;
+  errorResponses: number;
+}
+
+export class SipConnection {
+  readonly stats: ConnectionStats = { messagesIn: 0, badMessages: 0, errorResponses: 0 };
+  private readonly framer: StreamFramer;
+  private incompleteTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private closeError: Error | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    readonly inbound: boolean,
+    private readonly handlers: ConnectionHandlers,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.framer = new StreamFramer({ maxHeadBytes: limits.maxHeadBytes, maxBodyBytes: limits.maxBodyBytes });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err) => {
+      this.closeError = err;
+      log.debug(`${this.describe()} error: ${err.message}`);
+    });
+    socket.on('close', () => this.onClosed());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && !this.socket.destroyed;
+  }
+
+  describe(): string {
+    return `${this.inbound ? 'in' : 'out'} ${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  write(data: string): boolean {
+    if (!this.isOpen) return false;
+    this.socket.write(data);
+    return true;
+  }
+
+  close(error?: Error): void {
+    if (error) this.closeError = error;
+    this.clearIncompleteTimer();
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let events;
+    try {
+      events = this.framer.push(chunk);
+    } catch (err) {
+      // The framer promises never to throw; if it ever does, the stream position is unknown.
+      log.error(`${this.describe()} framer failure: ${(err as Error).message}`);
+      this.close(err as Error);
+      return;
+    }
+    for (const ev of events) {
+      if (!this.isOpen) return;
+      switch (ev.type) {
+        case 'message':
+          this.stats.messagesIn++;
+          this.deliver(ev.raw, ev.head);
+          break;
+        case 'ping':
+          this.write('\r\n'); // RFC 5626 §3.5.1: answer a double-CRLF ping with a single CRLF pong
+          break;
+        case 'pong':
+          this.handlers.onPong(this);
+          break;
+        case 'error':
+          this.stats.badMessages++;
+          log.warn(`${this.describe()} bad message: ${ev.error.reason}${ev.fatal ? ' (closing connection)' : ''}`);
+          if (ev.head) this.answer(ev.head, ev.status ?? 400, ev.error.reason);
+          if (ev.fatal) {
+            // Let the answer leave before the connection goes: end() flushes, destroy() would not.
+            this.clearIncompleteTimer();
+            this.socket.end();
+            this.closed = true;
+            return;
+          }
+          break;
+      }
+    }
+    this.armIncompleteTimer();
+  }
+
+  private deliver(raw: string, head: ParsedHead): void {
+    if (head.kind === 'request' && this.handlers.vet) {
+      const verdict = this.handlers.vet(raw, head);
+      if (verdict) {
+        this.stats.badMessages++;
+        log.warn(`${this.describe()} ${head.method} refused: ${verdict.status} ${verdict.reason}`);
+        this.answer(head, verdict.status, verdict.reason);
+        return;
+      }
+    }
+    try {
+      this.handlers.onMessage(this, raw, head);
+    } catch (err) {
+      // A bug above us must not take the connection (or the phone) down with it.
+      log.error(`${this.describe()} message handler failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  private answer(head: ParsedHead, status: number, reason: string): void {
+    if (head.kind !== 'request' || head.method === 'ACK') return;
+    const response = buildErrorResponse(head, status, reason, { serverHeader: this.limits.serverHeader });
+    if (response && this.write(response)) this.stats.errorResponses++;
+  }
+
+  /** Answers and discards a request whose body never completed. */
+  private abandonIncomplete(why: string): void {
+    const pending = this.framer.pending();
+    if (pending.bytes === 0) return;
+    this.stats.badMessages++;
+    log.warn(`${this.describe()} incomplete message (${pending.bytes} bytes): ${why}`);
+    if (pending.head) this.answer(pending.head, 400, 'Incomplete message');
+    this.framer.reset();
+  }
+
+  private armIncompleteTimer(): void {
+    this.clearIncompleteTimer();
+    if (this.framer.pending().bytes === 0) return;
+    this.incompleteTimer = setTimeout(() => {
+      this.incompleteTimer = undefined;
+      this.abandonIncomplete(`nothing more within ${this.limits.incompleteTimeoutMs} ms`);
+      // The stream position is lost: whatever comes next cannot be trusted to start a message.
+      this.socket.end();
+    }, this.limits.incompleteTimeoutMs);
+    this.incompleteTimer.unref();
+  }
+
+  private clearIncompleteTimer(): void {
+    if (this.incompleteTimer) clearTimeout(this.incompleteTimer);
+    this.incompleteTimer = undefined;
+  }
+
+  private onEnd(): void {
+    this.abandonIncomplete('peer closed its side');
+    this.socket.end();
+  }
+
+  private closedReported = false;
+
+  private onClosed(): void {
+    this.clearIncompleteTimer();
+    this.closed = true;
+    if (this.closedReported) return;
+    this.closedReported = true;
+    this.handlers.onClose(this, this.closeError);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Every message JsSIP sends passes through here on its way to the socket. This is where the phone's
+ * identity is made true on the wire when JsSIP has no option for it (JsSIP is pinned, never forked):
+ *
+ * - `Allow:` is JsSIP's fixed ALLOWED_METHODS (it lists MESSAGE and SUBSCRIBE, which this phone refuses):
+ *   replaced by the phone's own list, once, in requests and responses alike (RFC 3261 §20.5).
+ * - `Accept:` likewise names the bodies we really take.
+ * - `Supported: ice` and the `+sip.ice` Contact feature tag are WebRTC leftovers: the phone does no ICE
+ *   (RFC 5768 says only ICE-capable UAs may claim it), so both are removed.
+ * - The top Via of requests we originate gets our listening port: JsSIP writes a bare host, which means
+ *   port 5060 to anyone who has to open a connection back (RFC 3261 §18.2.2).
+ *
+ * Rewrites touch only the head; the body and Content-Length are left as JsSIP computed them.
+ */
+export interface OutgoingPolicyOptions {
+  allow: readonly string[];
+  accept: readonly string[];
+  /** host written by JsSIP in Via (its via_host) and the port to add to it */
+  viaHost: string;
+  viaPort: number;
+}
+
+const HEADER_NAMES: Record<string, string> = { k: 'supported', m: 'contact', v: 'via' };
+
+function canonicalName(line: string): string | undefined {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return undefined;
+  const name = line.slice(0, colon).trim().toLowerCase();
+  return HEADER_NAMES[name] ?? name;
+}
+
+function headerValue(line: string): string {
+  return line.slice(line.indexOf(':') + 1).trim();
+}
+
+/** Removes `;+sip.ice` (with or without a value) from Contact values, outside quoted strings. */
+export function stripIceFeatureTag(contact: string): string {
+  return contact.replace(/;\s*\+sip\.ice(?:=(?:"[^"]*"|[^;,>\s]*))?(?=[;,>\s]|$)/gi, '');
+}
+
+export function stripIceOption(supported: string): string {
+  return supported
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t && t.toLowerCase() !== 'ice')
+    .join(', ');
+}
+
+export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: string) => string {
+  const allowLine = `Allow: ${opts.allow.join(',')}`;
+  const acceptLine = `Accept: ${opts.accept.join(', ')}`;
+  const bareVia = new RegExp(`^(SIP/2\\.0/[A-Za-z]+ ${opts.viaHost.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})(;)`, 'i');
+
+  return function applyOutgoingPolicy(message: string): string {
+    const headEnd = message.indexOf('\r\n\r\n');
+    if (headEnd < 0) return message; // keep-alive or not SIP: not ours to touch
+    const lines = message.slice(0, headEnd).split('\r\n');
+    const isRequest = !lines[0]!.startsWith('SIP/2.0 ');
+    const out: string[] = [lines[0]!];
+    let allowDone = false;
+    let acceptDone = false;
+    let firstVia = true;
+    for (const line of lines.slice(1)) {
+      const name = canonicalName(line);
+      switch (name) {
+        case 'allow':
+          if (!allowDone) out.push(allowLine);
+          allowDone = true;
+          break;
+        case 'accept':
+          if (!acceptDone) out.push(acceptLine);
+          acceptDone = true;
+          break;
+        case 'supported': {
+          const value = stripIceOption(headerValue(line));
+          if (value) out.push(`Supported: ${value}`);
+          break;
+        }
+        case 'contact':
+          out.push(stripIceFeatureTag(line));
+          break;
+        case 'via':
+          // Only the top Via of our own requests is ours; in responses every Via is the requester's.
+          out.push(isRequest && firstVia ? `Via: ${headerValue(line).replace(bareVia, `$1:${opts.viaPort}$2`)}` : line);
+          firstVia = false;
+          break;
+        default:
+          out.push(line);
+      }
+    }
+    return `${out.join('\r\n')}${message.slice(headEnd)}`;
+  };
+}

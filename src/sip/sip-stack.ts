@@ -1,0 +1,186 @@
+/**
+ * The phone's SIP stack: one JsSIP UA over our FlowSocket, registered as a single point of presence
+ * (RFC 5626 +sip.instance/reg-id, RFC 5627 GRUU), with the policy JsSIP lacks wired around it.
+ * The app builds one of these per phone; nothing here knows about media, UI or hardware.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import JsSIP from 'jssip';
+import type { UA as JsSipUA } from 'jssip/lib/UA.js';
+import type { PhoneConfig } from '../config/schema.js';
+import { FlowSocket, type FlowTarget } from './flow-socket.js';
+import { createOutgoingPolicy } from './outgoing-policy.js';
+import { installStrongDigest } from './digest.js';
+import { installJsSipNodeGlobals } from './node-env.js';
+import { ACCEPTED_BODIES, ALLOWED_METHODS, KNOWN_METHODS, contactFeatureParams, contactFeatureSuffix } from './capabilities.js';
+import { RegistrationController, type RegistrarUa, type RegistrationStatus } from './registration.js';
+import { parseSipTargetUri, resolveSipTargets } from './resolver.js';
+import { resolveInstanceId } from './instance-id.js';
+import type { VetResult } from './connection.js';
+import type { ParsedHead } from './message-head.js';
+import { createLogger } from '../util/log.js';
+
+const log = createLogger('sip');
+const require = createRequire(import.meta.url);
+const Parser = require('jssip/lib/Parser.js') as { parseMessage(data: string, ua: unknown): unknown };
+
+export const SIPDESK_VERSION = (require('../../../package.json') as { version: string }).version;
+
+export interface SipStack {
+  readonly ua: JsSipUA;
+  readonly socket: FlowSocket;
+  readonly registration: RegistrationController;
+  readonly instanceId: string;
+  status(): RegistrationStatus;
+  start(): void;
+  /** Unregisters (bounded by timeoutMs), then closes every connection. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+function userOf(aor: string): string {
+  return aor.replace(/^sips?:/i, '').split('@')[0]!;
+}
+
+function domainOf(aor: string): string {
+  return aor.replace(/^sips?:/i, '').split('@')[1]!.split(/[;?]/)[0]!;
+}
+
+/** The local address the kernel would use to reach `address` (no packet is sent). */
+async function localAddressFor(address: string): Promise<string> {
+  const family = net.isIPv6(address) ? 'udp6' : 'udp4';
+  const sock = dgram.createSocket(family);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.connect(9, address, () => resolve());
+    });
+    return sock.address().address;
+  } finally {
+    sock.close();
+  }
+}
+
+/** Checks JsSIP would drop silently (its parser never answers): we answer them instead. */
+function vetRequest(raw: string, head: ParsedHead): VetResult | undefined {
+  if (head.kind !== 'request') return undefined;
+  if (!KNOWN_METHODS.has(head.method)) return { status: 501, reason: 'Not Implemented' };
+  if (!Parser.parseMessage(raw, undefined)) return { status: 400, reason: 'Malformed header field' };
+  return undefined;
+}
+
+export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
+  installJsSipNodeGlobals();
+  installStrongDigest();
+
+  const account = config.account;
+  const proxyUri = account.proxy ?? `sip:${domainOf(account.aor)}`;
+  const target = parseSipTargetUri(proxyUri);
+  const transport = target.transport ?? config.sip.transport;
+  const resolveOpts = { servers: config.sip.dnsServers, preferTls: transport === 'tls' };
+  const resolve = async (): Promise<FlowTarget[]> =>
+    (await resolveSipTargets({ ...target, transport }, resolveOpts)).map((t) => ({ ...t }));
+
+  const socket = new FlowSocket({
+    proxyUri,
+    transport,
+    resolve,
+    tls: {
+      ca: config.tls.caFile ? await readFile(config.tls.caFile) : undefined,
+      verify: config.tls.verify,
+      serverName: config.tls.serverName,
+    },
+    keepAliveIntervalMs: config.sip.keepAliveInterval * 1000,
+    keepAliveTimeoutMs: config.sip.keepAliveTimeout * 1000,
+    connectTimeoutMs: config.sip.connectTimeoutMs,
+    listen: transport === 'tcp' ? { address: config.sip.listenAddress, port: config.sip.listenPort } : undefined,
+    limits: {
+      maxHeadBytes: 64 * 1024,
+      maxBodyBytes: 1024 * 1024,
+      incompleteTimeoutMs: config.sip.incompleteMessageTimeoutMs,
+      serverHeader: `sipdesk/${SIPDESK_VERSION}`,
+    },
+    vet: vetRequest,
+    trace: config.log.sipTrace,
+  });
+  const listenPort = (await socket.listen()) ?? config.sip.listenPort;
+
+  let contactHost = config.sip.contactHost;
+  if (!contactHost) {
+    try {
+      const first = (await resolve())[0];
+      contactHost = first ? await localAddressFor(first.address) : '127.0.0.1';
+    } catch (err) {
+      // DNS may be down at boot; the flow's own local address is used once it exists.
+      log.warn(`cannot resolve ${proxyUri} yet (${(err as Error).message}); Contact uses 127.0.0.1 until restart`);
+      contactHost = '127.0.0.1';
+    }
+  }
+  const hostInUri = net.isIPv6(contactHost) ? `[${contactHost}]` : contactHost;
+  const user = userOf(account.aor);
+  const contactUri = `sip:${user}@${hostInUri}:${listenPort};transport=${transport}`;
+  const instanceId = resolveInstanceId(config.device.instanceId);
+
+  socket.setOutgoingPolicy(
+    createOutgoingPolicy({
+    allow: ALLOWED_METHODS,
+    accept: ACCEPTED_BODIES,
+    viaHost: hostInUri,
+      viaPort: listenPort,
+    }),
+  );
+
+  const ua = new JsSIP.UA({
+    sockets: [socket as unknown as JsSIP.Socket],
+    uri: account.aor,
+    password: account.password,
+    authorization_user: account.username ?? user,
+    display_name: account.displayName,
+    contact_uri: contactUri,
+    instance_id: instanceId,
+    register: true,
+    register_expires: account.expires,
+    registrar_server: account.registrar ?? `sip:${domainOf(account.aor)}`,
+    user_agent: `sipdesk/${SIPDESK_VERSION}`,
+    connection_recovery_min_interval: config.sip.reconnectMin,
+    connection_recovery_max_interval: config.sip.reconnectMax,
+  });
+  // JsSIP replaces the password with the MD5 HA1 after the first challenge (UA.set('ha1')); keep the
+  // password so SHA-256 challenges (RFC 8760) can be answered on every refresh, not only the first.
+  const originalSet = ua.set.bind(ua);
+  ua.set = ((parameter: string, value: unknown) => (parameter === 'ha1' ? true : originalSet(parameter as never, value as never))) as typeof ua.set;
+  ua.registrator().setExtraContactParams(contactFeatureParams());
+
+  // OPTIONS: 200 with Allow/Accept/Supported (added by JsSIP, rewritten by the policy) and our capabilities.
+  // (JsSIP's typings omit the event's `message`, which is what accept() lives on.)
+  (ua as unknown as NodeJS.EventEmitter).on('newOptions', (e: { originator: string; message: { accept(o: { extraHeaders: string[] }): void } }) => {
+    if (e.originator !== 'remote') return;
+    e.message.accept({ extraHeaders: [`Contact: <${contactUri}>${contactFeatureSuffix()}`] });
+  });
+  // MESSAGE: no 'newMessage' listener, so JsSIP answers 405; the policy makes its Allow true (no MESSAGE).
+
+  const registration = new RegistrationController(ua as unknown as RegistrarUa, {
+    aor: account.aor,
+    contact: contactUri,
+    instanceId,
+    retryMinSeconds: config.registration.retryMin,
+    retryMaxSeconds: config.registration.retryMax,
+    retryRejectedAfterSeconds: config.registration.retryRejectedAfter,
+    transportError: () => socket.lastError,
+  });
+
+  return {
+    ua,
+    socket,
+    registration,
+    instanceId,
+    status: () => registration.status(),
+    start: () => ua.start(),
+    async stop(timeoutMs: number) {
+      await registration.stop(timeoutMs);
+      ua.stop();
+      await socket.close();
+    },
+  };
+}
