@@ -205,8 +205,8 @@ export class RegistrationController extends EventEmitter {
       return;
     }
     const after = retryAfterSeconds(response?.getHeader('Retry-After'));
-    const delay = after ?? backoffSeconds(this.attempts, this.opts.retryMinSeconds, this.opts.retryMaxSeconds, this.random);
-    this.attempts++;
+    // The server's Retry-After is its own schedule; only our guesses grow the backoff.
+    const delay = after ?? backoffSeconds(this.attempts++, this.opts.retryMinSeconds, this.opts.retryMaxSeconds, this.random);
     this.scheduleRetry(delay, reason, 'registering');
   }
 
