@@ -11,12 +11,15 @@
  *   is answered 400 "Incomplete message" and discarded.
  */
 import type { Socket } from 'node:net';
-import { StreamFramer } from './stream-framer.js';
+import { StreamFramer, type FramerEvent } from './stream-framer.js';
 import { buildErrorResponse } from './bad-request.js';
 import type { ParsedHead } from './message-head.js';
 import { createLogger } from '../util/log.js';
 
 const log = createLogger('sip-conn');
+
+/** How long a lone CRLF may wait for a second one before it counts as a pong. */
+const CRLF_SETTLE_MS = 200;
 
 export interface VetResult {
   status: 400 | 413 | 416 | 420 | 501 | 505 | 513;
@@ -50,6 +53,7 @@ export class SipConnection {
   readonly stats: ConnectionStats = { messagesIn: 0, badMessages: 0, errorResponses: 0 };
   private readonly framer: StreamFramer;
   private incompleteTimer: NodeJS.Timeout | undefined;
+  private crlfTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private closeError: Error | undefined;
 
@@ -86,7 +90,7 @@ export class SipConnection {
 
   close(error?: Error): void {
     if (error) this.closeError = error;
-    this.clearIncompleteTimer();
+    this.clearTimers();
     this.socket.destroy();
   }
 
@@ -100,6 +104,18 @@ export class SipConnection {
       this.close(err as Error);
       return;
     }
+    this.process(events);
+    if (!this.isOpen) return;
+    if (this.framer.pending().idleCrlf) {
+      // A CRLF is held until the next byte says ping or pong (stream-framer.ts). For the keep-alive it
+      // already proves the flow alive; the framer gets a moment to see a second CRLF before we settle it.
+      this.handlers.onPong(this);
+      this.armCrlfTimer();
+    }
+    this.armIncompleteTimer();
+  }
+
+  private process(events: FramerEvent[]): void {
     for (const ev of events) {
       if (!this.isOpen) return;
       switch (ev.type) {
@@ -116,10 +132,10 @@ export class SipConnection {
         case 'error':
           this.stats.badMessages++;
           log.warn(`${this.describe()} bad message: ${ev.error.reason}${ev.fatal ? ' (closing connection)' : ''}`);
-          if (ev.head) this.answer(ev.head, ev.status ?? 400, ev.error.reason);
+          if (ev.head) this.answer(ev.head, ev.status, ev.error.reason);
           if (ev.fatal) {
             // Let the answer leave before the connection goes: end() flushes, destroy() would not.
-            this.clearIncompleteTimer();
+            this.clearTimers();
             this.socket.end();
             this.closed = true;
             return;
@@ -127,7 +143,15 @@ export class SipConnection {
           break;
       }
     }
-    this.armIncompleteTimer();
+  }
+
+  private armCrlfTimer(): void {
+    if (this.crlfTimer) clearTimeout(this.crlfTimer);
+    this.crlfTimer = setTimeout(() => {
+      this.crlfTimer = undefined;
+      if (this.isOpen) this.process(this.framer.flushIdle());
+    }, CRLF_SETTLE_MS);
+    this.crlfTimer.unref();
   }
 
   private deliver(raw: string, head: ParsedHead): void {
@@ -181,6 +205,12 @@ export class SipConnection {
     this.incompleteTimer = undefined;
   }
 
+  private clearTimers(): void {
+    this.clearIncompleteTimer();
+    if (this.crlfTimer) clearTimeout(this.crlfTimer);
+    this.crlfTimer = undefined;
+  }
+
   private onEnd(): void {
     this.abandonIncomplete('peer closed its side');
     this.socket.end();
@@ -189,7 +219,7 @@ export class SipConnection {
   private closedReported = false;
 
   private onClosed(): void {
-    this.clearIncompleteTimer();
+    this.clearTimers();
     this.closed = true;
     if (this.closedReported) return;
     this.closedReported = true;
