@@ -20,6 +20,8 @@ const log = createLogger('sip-conn');
 
 /** How long a lone CRLF may wait for a second one before it counts as a pong. */
 const CRLF_SETTLE_MS = 200;
+/** How long a connection closed for bad input waits for the peer to close its side. */
+const LINGER_MS = 2000;
 
 export interface VetResult {
   status: 400 | 413 | 416 | 420 | 501 | 505 | 513;
@@ -95,6 +97,7 @@ export class SipConnection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closed) return; // lingering after an error: input is dropped
     let events;
     try {
       events = this.framer.push(chunk);
@@ -134,10 +137,7 @@ export class SipConnection {
           log.warn(`${this.describe()} bad message: ${ev.error.reason}${ev.fatal ? ' (closing connection)' : ''}`);
           if (ev.head) this.answer(ev.head, ev.status, ev.error.reason);
           if (ev.fatal) {
-            // Let the answer leave before the connection goes: end() flushes, destroy() would not.
-            this.clearTimers();
-            this.socket.end();
-            this.closed = true;
+            this.lingeringClose();
             return;
           }
           break;
@@ -195,9 +195,21 @@ export class SipConnection {
       this.incompleteTimer = undefined;
       this.abandonIncomplete(`nothing more within ${this.limits.incompleteTimeoutMs} ms`);
       // The stream position is lost: whatever comes next cannot be trusted to start a message.
-      this.socket.end();
+      this.lingeringClose();
     }, this.limits.incompleteTimeoutMs);
     this.incompleteTimer.unref();
+  }
+
+  /**
+   * Closes after an error without losing our answer: end() sends it and a FIN, and the socket lingers
+   * (input ignored) until the peer closes too, or LINGER_MS passes. Destroying at once could reset the
+   * connection while the peer is still sending, and a reset may discard the answer at the peer.
+   */
+  private lingeringClose(): void {
+    this.clearTimers();
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
 
   private clearIncompleteTimer(): void {
@@ -212,7 +224,8 @@ export class SipConnection {
   }
 
   private onEnd(): void {
-    this.abandonIncomplete('peer closed its side');
+    if (!this.closed) this.abandonIncomplete('peer closed its side');
+    this.closed = true;
     this.socket.end();
   }
 
