@@ -25,8 +25,10 @@ async function run(argv: string[]): Promise<number> {
   }
   const config = await loadConfigFile(values.config);
   setLogLevel(config.log.level);
-  if (config.log.level === 'debug') JsSIP.debug.enable('JsSIP:*');
-  else JsSIP.debug.disable();
+  // JsSIP logs through the `debug` package it exposes (untyped in its .d.ts).
+  const jssipDebug = (JsSIP as unknown as { debug: { enable(ns: string): void; disable(): void } }).debug;
+  if (config.log.level === 'debug') jssipDebug.enable('JsSIP:*');
+  else jssipDebug.disable();
 
   const phone = await startPhone(config);
   await new Promise<void>((resolve) => {

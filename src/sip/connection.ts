@@ -35,7 +35,7 @@ export interface ConnectionHandlers {
   onPong(conn: SipConnection): void;
   onClose(conn: SipConnection, error: Error | undefined): void;
   /** Extra checks a request must pass before JsSIP sees it; returns the error response to send. */
-  vet?(raw: string, head: ParsedHead): VetResult | undefined;
+  vet?: (raw: string, head: ParsedHead) => VetResult | undefined;
 }
 
 export interface ConnectionLimits {

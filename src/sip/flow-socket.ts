@@ -47,7 +47,7 @@ export interface FlowSocketOptions {
   /** TCP listener for inbound connections (the Contact port); omitted = none. */
   listen?: { address: string; port: number };
   limits: ConnectionLimits;
-  vet?(raw: string, head: ParsedHead): VetResult | undefined;
+  vet?: (raw: string, head: ParsedHead) => VetResult | undefined;
   trace?: boolean;
 }
 

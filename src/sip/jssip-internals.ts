@@ -23,7 +23,7 @@ export interface JsSipDigest {
   _uri: unknown;
   _ha1: string | null;
   _response: string | null;
-  authenticate(request: { method: string; ruri: unknown; body?: string | null }, challenge: JsSipChallenge, cnonce?: string | null): boolean;
+  authenticate: (this: JsSipDigest, request: { method: string; ruri: unknown; body?: string | null }, challenge: JsSipChallenge, cnonce?: string | null) => boolean;
 }
 
 export interface JsSipChallenge {

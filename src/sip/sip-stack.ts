@@ -149,7 +149,7 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
   // JsSIP replaces the password with the MD5 HA1 after the first challenge (UA.set('ha1')); keep the
   // password so SHA-256 challenges (RFC 8760) can be answered on every refresh, not only the first.
   const originalSet = ua.set.bind(ua);
-  ua.set = ((parameter: string, value: unknown) => (parameter === 'ha1' ? true : originalSet(parameter as never, value as never))) as typeof ua.set;
+  ua.set = ((parameter: string, value: unknown) => (parameter === 'ha1' ? true : originalSet(parameter as never, value as never)));
   ua.registrator().setExtraContactParams(contactFeatureParams());
 
   // OPTIONS: 200 with Allow/Accept/Supported (added by JsSIP, rewritten by the policy) and our capabilities.

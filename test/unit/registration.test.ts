@@ -38,7 +38,7 @@ function response(status: number, reason: string, headers: Record<string, string
 function setup(extra: Partial<ConstructorParameters<typeof RegistrationController>[1]> = {}) {
   const ua = new FakeUa();
   const timers: { fn: () => void; ms: number }[] = [];
-  const ctl = new RegistrationController(ua as never, {
+  const ctl = new RegistrationController(ua, {
     aor: 'sip:alice@example.com',
     contact: 'sip:alice@10.0.0.5:5072;transport=tcp',
     instanceId: INSTANCE,
