@@ -8,6 +8,9 @@ export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'IN
 
 export const ACCEPTED_BODIES = ['application/sdp', 'application/dtmf-relay', 'message/sipfrag'] as const;
 
+/** SIP extensions the phone implements (JsSIP: Replaces, session timers; ours: outbound keep-alives, GRUU). */
+export const SUPPORTED_EXTENSIONS = ['replaces', 'timer', 'gruu', 'outbound'] as const;
+
 /** Methods a SIP stack may meet; anything else is answered 501 (RFC 3261 §21.5.2). */
 export const KNOWN_METHODS = new Set([
   'INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'PRACK', 'SUBSCRIBE', 'NOTIFY',

@@ -9,6 +9,9 @@
  *   (RFC 5768 says only ICE-capable UAs may claim it), so both are removed.
  * - The top Via of requests we originate gets our listening port: JsSIP writes a bare host, which means
  *   port 5060 to anyone who has to open a connection back (RFC 3261 §18.2.2).
+ * - Several Supported headers (JsSIP's own plus ours) become one, without duplicates.
+ * - Responses carry `Server:` (RFC 3261 §20.35), which JsSIP never writes; requests already carry
+ *   JsSIP's User-Agent, configured to ours.
  *
  * Rewrites touch only the head; the body and Content-Length are left as JsSIP computed them.
  */
@@ -18,6 +21,8 @@ export interface OutgoingPolicyOptions {
   /** host written by JsSIP in Via (its via_host) and the port to add to it */
   viaHost: string;
   viaPort: number;
+  /** product token for Server: in responses, e.g. sipdesk/0.1.0 */
+  server: string;
 }
 
 const HEADER_NAMES: Record<string, string> = { k: 'supported', m: 'contact', v: 'via' };
@@ -60,6 +65,9 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
     let allowDone = false;
     let acceptDone = false;
     let firstVia = true;
+    let supportedAt = -1;
+    const supported = new Set<string>();
+    let hasServer = false;
     for (const line of lines.slice(1)) {
       const name = canonicalName(line);
       switch (name) {
@@ -71,11 +79,18 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
           if (!acceptDone) out.push(acceptLine);
           acceptDone = true;
           break;
-        case 'supported': {
-          const value = stripIceOption(headerValue(line));
-          if (value) out.push(`Supported: ${value}`);
+        case 'supported':
+          for (const token of stripIceOption(headerValue(line)).split(', ')) if (token) supported.add(token);
+          if (supportedAt < 0) {
+            supportedAt = out.length;
+            out.push(''); // filled in below, once every Supported header has been read
+          }
           break;
-        }
+        case 'server':
+        case 'user-agent':
+          hasServer = true;
+          out.push(line);
+          break;
         case 'contact':
           out.push(stripIceFeatureTag(line));
           break;
@@ -88,6 +103,11 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
           out.push(line);
       }
     }
+    if (supportedAt >= 0) {
+      if (supported.size > 0) out[supportedAt] = `Supported: ${[...supported].join(', ')}`;
+      else out.splice(supportedAt, 1);
+    }
+    if (!isRequest && !hasServer) out.push(`Server: ${opts.server}`);
     return `${out.join('\r\n')}${message.slice(headEnd)}`;
   };
 }

@@ -14,7 +14,7 @@ import { FlowSocket, type FlowTarget } from './flow-socket.js';
 import { createOutgoingPolicy } from './outgoing-policy.js';
 import { installStrongDigest } from './digest.js';
 import { installJsSipNodeGlobals } from './node-env.js';
-import { ACCEPTED_BODIES, ALLOWED_METHODS, KNOWN_METHODS, contactFeatureParams, contactFeatureSuffix } from './capabilities.js';
+import { ACCEPTED_BODIES, ALLOWED_METHODS, KNOWN_METHODS, SUPPORTED_EXTENSIONS, contactFeatureParams, contactFeatureSuffix } from './capabilities.js';
 import { RegistrationController, type RegistrarUa, type RegistrationStatus } from './registration.js';
 import { parseSipTargetUri, resolveSipTargets } from './resolver.js';
 import { resolveInstanceId } from './instance-id.js';
@@ -128,6 +128,7 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
     accept: ACCEPTED_BODIES,
     viaHost: hostInUri,
       viaPort: listenPort,
+      server: `sipdesk/${SIPDESK_VERSION}`,
     }),
   );
 
@@ -156,7 +157,9 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
   // (JsSIP's typings omit the event's `message`, which is what accept() lives on.)
   (ua as unknown as NodeJS.EventEmitter).on('newOptions', (e: { originator: string; message: { accept(o: { extraHeaders: string[] }): void } }) => {
     if (e.originator !== 'remote') return;
-    e.message.accept({ extraHeaders: [`Contact: <${contactUri}>${contactFeatureSuffix()}`] });
+    e.message.accept({
+      extraHeaders: [`Contact: <${contactUri}>${contactFeatureSuffix()}`, `Supported: ${SUPPORTED_EXTENSIONS.join(', ')}`],
+    });
   });
   // MESSAGE: no 'newMessage' listener, so JsSIP answers 405; the policy makes its Allow true (no MESSAGE).
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createOutgoingPolicy, stripIceFeatureTag } from '../../src/sip/outgoing-policy.js';
 import { ALLOWED_METHODS, ACCEPTED_BODIES } from '../../src/sip/capabilities.js';
 
-const policy = createOutgoingPolicy({ allow: ALLOWED_METHODS, accept: ACCEPTED_BODIES, viaHost: '10.0.0.5', viaPort: 5072 });
+const policy = createOutgoingPolicy({ allow: ALLOWED_METHODS, accept: ACCEPTED_BODIES, viaHost: '10.0.0.5', viaPort: 5072, server: 'sipdesk/0.1.0' });
 
 // What JsSIP 3.13.8 really writes for a REGISTER (Registrator.js + SIPMessage.js).
 const register = [
@@ -59,6 +59,15 @@ test('responses: Allow and Accept replaced once; Vias (the requester\'s) untouch
   assert.equal(out.match(/\r\nAllow:/g)?.length, 1);
   assert.match(out, /\r\nAccept: application\/sdp, application\/dtmf-relay, message\/sipfrag\r\n/);
   assert.match(out, /\r\nVia: SIP\/2\.0\/TCP 10\.0\.0\.5;branch=z9hG4bKproxy\r\n/);
+  assert.match(out, /\r\nServer: sipdesk\/0\.1\.0\r\n\r\n$/);
+  assert.doesNotMatch(policy(register), /\r\nServer:/, 'requests carry User-Agent, not Server');
+});
+
+test('several Supported headers become one, deduplicated, at the first one\'s place', () => {
+  const msg = 'SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nSupported: replaces, timer, gruu, outbound\r\nCSeq: 1 OPTIONS\r\nSupported: outbound\r\nContent-Length: 0\r\n\r\n';
+  const out = policy(msg);
+  assert.match(out, /\r\nSupported: replaces, timer, gruu, outbound\r\nCSeq: 1 OPTIONS\r\nContent-Length/);
+  assert.equal(policy('SIP/2.0 200 OK\r\nSupported: ice\r\nContent-Length: 0\r\n\r\n'), 'SIP/2.0 200 OK\r\nContent-Length: 0\r\nServer: sipdesk/0.1.0\r\n\r\n');
 });
 
 test('keep-alives pass through untouched', () => {
