@@ -77,10 +77,15 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
   const account = config.account;
   const proxyUri = account.proxy ?? `sip:${domainOf(account.aor)}`;
   const target = parseSipTargetUri(proxyUri);
-  const transport = target.transport ?? config.sip.transport;
+  const transport = target.transport ?? (target.secure ? 'tls' : config.sip.transport);
   const resolveOpts = { servers: config.sip.dnsServers, preferTls: transport === 'tls' };
-  const resolve = async (): Promise<FlowTarget[]> =>
-    (await resolveSipTargets({ ...target, transport }, resolveOpts)).map((t) => ({ ...t }));
+  // The URI's own transport/port steer RFC 3263 (explicit ones skip NAPTR); JsSIP's Via transport is fixed
+  // per UA, so targets of the other transport (e.g. SIPS+D2T when we run TCP) are left out.
+  const resolve = async (): Promise<FlowTarget[]> => {
+    const targets = (await resolveSipTargets(target, resolveOpts)).filter((t) => t.transport === transport);
+    if (targets.length === 0) throw new Error(`${proxyUri} resolves to no ${transport.toUpperCase()} target`);
+    return targets;
+  };
 
   const socket = new FlowSocket({
     proxyUri,
