@@ -9,6 +9,8 @@ export interface TcpRelay {
   /** Stop forwarding (bytes are swallowed) on every current and future connection. */
   freeze(): void;
   thaw(): void;
+  /** Resets every current connection (both sides see it close), as a rebooted NAT box would. */
+  dropAll(): void;
   /** Connections accepted so far. */
   connections(): number;
   close(): Promise<void>;
@@ -43,6 +45,9 @@ export async function startTcpRelay(targetPort: number, targetHost = '127.0.0.1'
     port,
     freeze: () => void (frozen = true),
     thaw: () => void (frozen = false),
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
+    },
     connections: () => accepted,
     close: () => {
       for (const s of sockets) s.destroy();

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startKamailio } from '../harness/kamailio.js';
 import { startPhone } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
+import { startTcpRelay } from '../harness/tcp-relay.js';
 
 const INSTANCE_A = '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e01';
 const INSTANCE_B = '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e02';
@@ -155,5 +156,26 @@ test('SIGTERM: Expires 0 sent and the process gone within 2 s', async (t) => {
   const unregister = out.slice(out.lastIndexOf('REGISTER sip:'));
   assert.match(unregister, /\r?\nExpires: 0\r?\n/);
   assert.match(unregister, /SIP\/2\.0 200 OK/, 'the registrar confirmed the removal');
+  w.pass();
+});
+
+test('SHA-256 digest (RFC 8760) from Kamailio: registers, and again on a new flow (JsSIP would have dropped the password)', async (t) => {
+  const w = useWorkdir(t, 'reg-sha256');
+  const k = await startKamailio({ workdir: w.path, authAlgorithm: 'SHA-256' });
+  w.defer(() => k.stop());
+  const relay = await startTcpRelay(k.port);
+  w.defer(() => relay.close());
+  const phone = await startPhone({ workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:127.0.0.1:${relay.port};transport=tcp` });
+  w.defer(() => phone.stop());
+  await phone.waitForState('registered');
+  const out = phone.process.output();
+  assert.match(out, /WWW-Authenticate: Digest [^\r\n]*algorithm=SHA-256/);
+  assert.match(out, /Authorization: Digest algorithm=SHA-256, [^\r\n]*response="[0-9a-f]{64}"/);
+
+  relay.dropAll();
+  await phone.waitForState('registering', 5000);
+  const since = k.mark();
+  await phone.waitForState('registered', 10_000, () => k.countRequests('REGISTER', since) >= 2);
+  assert.equal(phone.process.output().match(/response="[0-9a-f]{64}"/g)?.length, 2, 'the second flow answered its challenge with SHA-256 too');
   w.pass();
 });
