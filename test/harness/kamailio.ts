@@ -1,0 +1,271 @@
+// A throw-away Kamailio (registrar + digest auth + GRUU + proxy + presence, optional TLS) for interop tests,
+// on 127.0.0.1 with free ports, started and stopped by the test itself. Config template: kamailio.cfg.in
+// beside this file in the source tree (tsc does not copy it to dist/; templatePath() finds it from either).
+//
+// Requests to a registered phone reach it over the TCP/TLS connection it registered on (the phone's own
+// listening port in its Contact is only the fallback): at REGISTER, nathelper's fix_nated_register() stores
+// the connection's far end (source ip:port;transport=tcp|tls) as the contact's "received" address, lookup()
+// turns it into the destination ($du), and Kamailio reuses the open connection to that address. When the
+// connection is gone (tcpops tcp_get_conid() finds none), $du is dropped and Kamailio connects to the Contact.
+// The RFC 5626 `outbound` module is not used: Debian ships it separately (kamailio-outbound-modules, not
+// installed here), and it is meant for an edge proxy in front of the registrar anyway.
+import { connect } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTestPki, type TestPki } from './certs.js';
+import { freePort } from './ports.js';
+import { runCommand, startProcess, tail, type ExitInfo, type ManagedProcess } from './process.js';
+
+export const KAMAILIO_IP = '127.0.0.1';
+export const DEFAULT_USERS = ['alice', 'bob', 'carol', 'dave'] as const;
+export const TEST_PASSWORD = 'secret';
+
+export type AuthAlgorithm = 'MD5' | 'SHA-256';
+
+export interface KamailioOptions {
+  /** The test's workdir; Kamailio's files go into `<workdir>/kamailio/`. */
+  workdir: string;
+  /** Extra users (password "secret") besides alice, bob, carol, dave. */
+  users?: readonly string[];
+  /** Also listen for TLS (a test PKI is made unless `pki` is given). */
+  tls?: boolean;
+  pki?: TestPki;
+  /** Digest algorithm in challenges (auth module `algorithm`), default MD5. */
+  authAlgorithm?: AuthAlgorithm;
+  /** UDP+TCP port (default: a free one). */
+  port?: number;
+  /** TLS port (default: a free one, when tls). */
+  tlsPort?: number;
+  /** How long start/restart may take (default 10 s). */
+  startTimeoutMs?: number;
+}
+
+export interface Kamailio {
+  readonly ip: typeof KAMAILIO_IP;
+  /** UDP and TCP. */
+  readonly port: number;
+  readonly tlsPort: number | undefined;
+  /** The SIP domain (= ip): users are sip:alice@127.0.0.1. */
+  readonly domain: string;
+  /** The CA that signed the TLS server certificate (trust this in clients). */
+  readonly caFile: string | undefined;
+  readonly pki: TestPki | undefined;
+  readonly users: readonly string[];
+  readonly password: string;
+  readonly authAlgorithm: AuthAlgorithm;
+  readonly dir: string;
+  readonly configFile: string;
+  readonly logFile: string;
+  /** The running process (a new one after restart()). */
+  readonly process: ManagedProcess;
+  /** SIGTERM (SIGKILL after timeoutMs); resolves when every Kamailio process is gone. */
+  stop(timeoutMs?: number): Promise<ExitInfo>;
+  /** SIGKILL to all Kamailio processes: the PBX "crashes". */
+  kill9(): Promise<ExitInfo>;
+  /** Stop (if running) and start again on the same ports with the same config; registrations are lost. */
+  restart(): Promise<void>;
+  /** The whole log so far, across restarts, ANSI-stripped. */
+  log(): string;
+  /** Current length of log(): pass it as `since` to only look at what comes later. */
+  mark(): number;
+  /** Number of `REQ <METHOD> ...` lines (one per request Kamailio received), across restarts. */
+  countRequests(method: string, since?: number): number;
+  /** Resolves with the first `REQ <METHOD> ...` log line after `since` (default: from the start). */
+  waitForRequest(method: string, timeoutMs?: number, since?: number): Promise<string>;
+}
+
+/** The template sits next to this file in test/harness/ (dist/test/harness/ has only the .js). */
+function templatePath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    join(here, 'kamailio.cfg.in'),
+    // running from dist/test/harness -> the source tree
+    resolve(here, '../../../test/harness/kamailio.cfg.in'),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) throw new Error(`kamailio.cfg.in not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+function moduleDir(): string {
+  const candidates = [
+    ...readdirSync('/usr/lib').map((d) => join('/usr/lib', d, 'kamailio/modules')),
+    '/usr/lib/kamailio/modules',
+    '/usr/lib64/kamailio/modules',
+    '/usr/local/lib64/kamailio/modules',
+    '/usr/local/lib/kamailio/modules',
+  ];
+  const found = candidates.find((d) => existsSync(join(d, 'tm.so')));
+  if (found === undefined) {
+    throw new Error('kamailio modules not found: apt-get install kamailio kamailio-presence-modules ' +
+      'kamailio-sqlite-modules kamailio-tls-modules');
+  }
+  return found;
+}
+
+function tlsConfig(pki: TestPki): string {
+  return [
+    '# generated by test/harness/kamailio.ts',
+    '[server:default]',
+    'method = TLSv1.2+',
+    'verify_certificate = no',
+    'require_certificate = no',
+    `private_key = ${pki.serverKey}`,
+    `certificate = ${pki.serverCert}`,
+    `ca_list = ${pki.caCert}`,
+    '',
+    '[client:default]',
+    'method = TLSv1.2+',
+    'verify_certificate = no',
+    'require_certificate = no',
+    '',
+  ].join('\n');
+}
+
+async function createDatabase(dir: string, users: readonly string[], domain: string): Promise<void> {
+  const schemas = '/usr/share/kamailio/db_sqlite';
+  const sql = [
+    ...['standard-create.sql', 'auth_db-create.sql', 'presence-create.sql'].map((f) => readFileSync(join(schemas, f), 'utf8')),
+    ...users.map((u) => `INSERT INTO subscriber(username,domain,password) VALUES('${u}','${domain}','${TEST_PASSWORD}');`),
+    '',
+  ].join('\n');
+  const script = join(dir, 'kamailio-db.sql');
+  writeFileSync(script, sql);
+  await runCommand({
+    name: 'sqlite3', command: 'sqlite3', args: [join(dir, 'kamailio.sqlite'), `.read ${script}`],
+    cwd: dir, logFile: join(dir, 'sqlite3.log'),
+  });
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+async function waitForTcpPort(port: number, proc: ManagedProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((res) => {
+      const socket = connect({ host: KAMAILIO_IP, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        res(true);
+      });
+      socket.once('error', () => res(false));
+    });
+    if (ok) return;
+    if (!proc.running) {
+      throw new Error(`kamailio exited while starting (log ${proc.logFile ?? '-'}):\n${tail(proc.output(), 40)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`kamailio: port ${port} not accepting connections after ${timeoutMs} ms:\n${tail(proc.output(), 40)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export async function startKamailio(options: KamailioOptions): Promise<Kamailio> {
+  const users = [...DEFAULT_USERS, ...(options.users ?? [])];
+  for (const u of users) {
+    if (!/^[A-Za-z0-9._-]+$/.test(u)) throw new Error(`startKamailio: bad user name ${JSON.stringify(u)}`);
+  }
+  const tls = options.tls === true || options.pki !== undefined;
+  const authAlgorithm = options.authAlgorithm ?? 'MD5';
+  const startTimeoutMs = options.startTimeoutMs ?? 10000;
+  const dir = join(options.workdir, 'kamailio');
+  mkdirSync(dir, { recursive: true });
+
+  const port = options.port ?? await freePort();
+  const tlsPort = tls ? options.tlsPort ?? await freePort() : undefined;
+  let pki: TestPki | undefined;
+  if (tls) {
+    if (options.pki !== undefined) {
+      pki = options.pki;
+    } else {
+      const pkiDir = join(options.workdir, 'pki');
+      mkdirSync(pkiDir, { recursive: true });
+      pki = await makeTestPki(pkiDir);
+    }
+    writeFileSync(join(dir, 'tls.cfg'), tlsConfig(pki));
+  }
+
+  const configFile = join(dir, 'kamailio.cfg');
+  const defines = tls ? '#!define WITH_TLS' : '';
+  const config = readFileSync(templatePath(), 'utf8')
+    .replaceAll('@DIR@', dir)
+    .replaceAll('@IP@', KAMAILIO_IP)
+    .replaceAll('@PORT@', String(port))
+    .replaceAll('@TLSPORT@', String(tlsPort ?? 0))
+    .replaceAll('@MODDIR@', `${moduleDir()}/`)
+    .replaceAll('@AUTH_ALGORITHM@', authAlgorithm)
+    .replaceAll('@DEFINES@', defines);
+  writeFileSync(configFile, config);
+  await createDatabase(dir, users, KAMAILIO_IP);
+
+  const logFile = join(dir, 'kamailio.log');
+  let earlierOutput = '';
+  let proc: ManagedProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    const p = startProcess({
+      name: 'kamailio',
+      command: 'kamailio',
+      args: ['-DD', '-E', '-f', configFile, '-Y', dir, '-m', '64', '-M', '8'],
+      cwd: dir,
+      logFile,
+    });
+    proc = p;
+    try {
+      await waitForTcpPort(port, p, startTimeoutMs);
+      if (tlsPort !== undefined) await waitForTcpPort(tlsPort, p, startTimeoutMs);
+    } catch (err) {
+      await p.kill9();
+      throw err;
+    }
+  };
+  const current = (): ManagedProcess => {
+    if (proc === undefined) throw new Error('kamailio: not started');
+    return proc;
+  };
+  const log = (): string => earlierOutput + (proc?.output() ?? '');
+  const requestPattern = (method: string): RegExp => new RegExp(`\\bREQ ${escapeRegExp(method)} [^\\n]*`, 'g');
+
+  await launch();
+
+  return {
+    ip: KAMAILIO_IP,
+    port,
+    tlsPort,
+    domain: KAMAILIO_IP,
+    caFile: pki?.caCert,
+    pki,
+    users,
+    password: TEST_PASSWORD,
+    authAlgorithm,
+    dir,
+    configFile,
+    logFile,
+    get process() {
+      return current();
+    },
+    stop: (timeoutMs?: number) => current().stop(timeoutMs),
+    kill9: () => current().kill9(),
+    restart: async () => {
+      const p = current();
+      await p.stop();
+      earlierOutput += p.output();
+      await launch();
+    },
+    log,
+    mark: () => log().length,
+    countRequests: (method: string, since = 0) => log().slice(since).match(requestPattern(method))?.length ?? 0,
+    waitForRequest: async (method: string, timeoutMs = 5000, since = 0) => {
+      const pattern = requestPattern(method);
+      const earlier = earlierOutput.slice(since).match(pattern);
+      if (earlier !== null && earlier[0] !== undefined) return earlier[0];
+      const match = await current().waitFor(pattern, timeoutMs, Math.max(0, since - earlierOutput.length));
+      return match[0];
+    },
+  };
+}
