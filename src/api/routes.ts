@@ -4,8 +4,9 @@
  */
 import type { Route } from './http-server.js';
 
-export interface PhoneStatusSource {
-  registration(): {
+/** GET /api/v1/status body: the contract the simulator, the tests and provisioning read. */
+export interface StatusBody {
+  registration: {
     state: 'registered' | 'registering' | 'unregistered' | 'failed';
     reason?: string;
     aor: string;
@@ -13,7 +14,12 @@ export interface PhoneStatusSource {
     gruu?: string;
     expires?: number;
   };
-  calls(): unknown[];
+  calls: unknown[];
+}
+
+export interface PhoneStatusSource {
+  registration(): StatusBody['registration'];
+  calls(): StatusBody['calls'];
 }
 
 export function statusRoutes(phone: PhoneStatusSource): Route[] {
@@ -21,7 +27,10 @@ export function statusRoutes(phone: PhoneStatusSource): Route[] {
     {
       method: 'GET',
       path: '/api/v1/status',
-      handler: () => ({ status: 200, body: { registration: phone.registration(), calls: phone.calls() } }),
+      handler: () => {
+        const body: StatusBody = { registration: phone.registration(), calls: phone.calls() };
+        return { status: 200, body };
+      },
     },
   ];
 }

@@ -5,20 +5,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProcess, type ManagedProcess } from './process.js';
 import { freePort } from './ports.js';
+import type { StatusBody } from '../../src/api/routes.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
 
-export interface PhoneStatus {
-  registration: {
-    state: 'registered' | 'registering' | 'unregistered' | 'failed';
-    reason?: string;
-    aor: string;
-    contact: string;
-    gruu?: string;
-    expires?: number;
-  };
-  calls: unknown[];
-}
+export type PhoneStatus = StatusBody;
 
 export interface TestPhone {
   readonly process: ManagedProcess;
