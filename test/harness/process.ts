@@ -8,7 +8,7 @@
 // ports bound. No child outlives the test process: on 'exit' (and on SIGINT/SIGTERM/SIGHUP) every
 // group still alive is SIGKILLed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcessOptions {
   /** Short name used in logs and error messages, e.g. 'kamailio'. */
@@ -20,6 +20,13 @@ export interface ProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Output (ANSI-stripped) is appended here, after a header line. */
   logFile?: string;
+  /**
+   * Let the child write stdout/stderr straight into logFile (no pipe through this process; output() reads the
+   * file, and the file keeps any ANSI codes). Use it when a test must see a log line as soon as the peer has
+   * acted on it: Kamailio logs a request before it answers it, so once the answer has arrived, the line is in
+   * the file -- through a pipe it might still be on its way.
+   */
+  direct?: boolean;
 }
 
 export interface ExitInfo {
@@ -156,20 +163,9 @@ async function waitGroupGone(pgid: number, timeoutMs: number): Promise<void> {
 
 export function startProcess(options: ProcessOptions): ManagedProcess {
   const { name, command, args = [], cwd, env, logFile } = options;
+  const direct = options.direct === true;
+  if (direct && logFile === undefined) throw new Error(`${name}: direct output needs a logFile`);
   installExitHooks();
-
-  const child: ChildProcess = spawn(command, [...args], {
-    cwd,
-    env: env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  if (child.pid === undefined) {
-    child.on('error', () => undefined);
-    throw new Error(`${name}: cannot start ${command} (not installed, or not executable?)`);
-  }
-  const pid = child.pid;
-  liveGroups.add(pid);
 
   const log = (text: string): void => {
     if (logFile === undefined) return;
@@ -179,13 +175,46 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
       // the workdir may be gone already (test over); the output stays in memory
     }
   };
-  log(`--- ${new Date().toISOString()} ${name} (pid ${pid}): ${command} ${args.join(' ')}\n`);
+  log(`--- ${new Date().toISOString()} ${name}: ${command} ${args.join(' ')}\n`);
+
+  let logFd: number | undefined;
+  let startOffset = 0;
+  if (direct && logFile !== undefined) {
+    logFd = openSync(logFile, 'a');
+    startOffset = fstatSync(logFd).size;
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(command, [...args], {
+      cwd,
+      env: env ?? process.env,
+      stdio: logFd !== undefined ? ['ignore', logFd, logFd] : ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+  } finally {
+    if (logFd !== undefined) closeSync(logFd); // the child has its own copy
+  }
+  if (child.pid === undefined) {
+    child.on('error', () => undefined);
+    throw new Error(`${name}: cannot start ${command} (not installed, or not executable?)`);
+  }
+  const pid = child.pid;
+  liveGroups.add(pid);
 
   let raw = '';
   let clean = '';
   let cleanUpTo = 0;
   const listeners = new Set<() => void>();
+  const readDirect = (): void => {
+    if (logFile === undefined) return;
+    try {
+      raw = readFileSync(logFile).subarray(startOffset).toString('utf8');
+    } catch {
+      // workdir gone: keep what we read last
+    }
+  };
   const output = (): string => {
+    if (direct) readDirect();
     if (cleanUpTo !== raw.length) {
       clean = stripAnsi(raw);
       cleanUpTo = raw.length;
@@ -232,12 +261,6 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
   const waitFor = (re: RegExp, timeoutMs = 5000, since = 0): Promise<RegExpMatchArray> =>
     new Promise((resolve, reject) => {
       const pattern = new RegExp(re.source, re.flags.replace('g', ''));
-      const finish = (err: Error | undefined, match?: RegExpMatchArray): void => {
-        listeners.delete(check);
-        clearTimeout(timer);
-        if (err !== undefined) reject(err);
-        else if (match !== undefined) resolve(match);
-      };
       const check = (): void => {
         const match = output().slice(since).match(pattern);
         if (match !== null) {
@@ -252,6 +275,15 @@ export function startProcess(options: ProcessOptions): ManagedProcess {
         finish(new Error(
           `${describe()}: no output matching ${String(re)} within ${timeoutMs} ms; last lines:\n${tail(output())}`));
       }, timeoutMs);
+      // direct output arrives in the file, not as events: look again every few milliseconds
+      const poll = direct ? setInterval(check, 10) : undefined;
+      const finish = (err: Error | undefined, match?: RegExpMatchArray): void => {
+        listeners.delete(check);
+        clearTimeout(timer);
+        if (poll !== undefined) clearInterval(poll);
+        if (err !== undefined) reject(err);
+        else if (match !== undefined) resolve(match);
+      };
       listeners.add(check);
       check();
     });
