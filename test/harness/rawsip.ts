@@ -1,9 +1,11 @@
-// A tiny hand-driven SIP client over one TCP or TLS connection, for harness checks that no off-the-shelf
-// peer here can do: CRLF keep-alive ping/pong (RFC 5626 4.4.1) and digest authentication with SHA-256
-// (RFC 8760; SIPp 3.6 and JsSIP only do MD5). Messages are framed by Content-Length, as on any stream.
-import { createHash, randomBytes } from 'node:crypto';
+// Raw SIP over one TCP or TLS connection, for what no off-the-shelf peer here can do: a tiny hand-driven
+// SIP client for CRLF keep-alive ping/pong (RFC 5626 4.4.1) and digest authentication with SHA-256 (RFC 8760;
+// SIPp 3.6 only does MD5), framed by Content-Length as on any stream; and, at the end, a dumb byte sender
+// for hostile-input tests.
+import { randomBytes } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { digestResponse } from '../../src/sip/digest.js';
 
 export interface SipStreamOptions {
   host?: string;
@@ -198,19 +200,12 @@ export interface DigestInput {
   opaque?: string;
 }
 
-function hash(algorithm: DigestAlgorithm, text: string): string {
-  return createHash(algorithm === 'MD5' ? 'md5' : 'sha256').update(text).digest('hex');
-}
-
 /** The value of an Authorization / Proxy-Authorization header answering a digest challenge. */
 export function digestAuthorization(input: DigestInput): string {
-  const ha1 = hash(input.algorithm, `${input.username}:${input.realm}:${input.password}`);
-  const ha2 = hash(input.algorithm, `${input.method}:${input.uri}`);
   const nc = input.nc ?? '00000001';
   const cnonce = input.cnonce ?? randomBytes(8).toString('hex');
-  const response = input.qop === 'auth'
-    ? hash(input.algorithm, `${ha1}:${input.nonce}:${nc}:${cnonce}:auth:${ha2}`)
-    : hash(input.algorithm, `${ha1}:${input.nonce}:${ha2}`);
+  // The same RFC 7616/8760 computation the phone uses (checked there against the RFC test vectors).
+  const { response } = digestResponse({ ...input, qop: input.qop ?? null, nc, cnonce });
   const parts = [
     `username="${input.username}"`, `realm="${input.realm}"`, `nonce="${input.nonce}"`, `uri="${input.uri}"`,
     `response="${response}"`, `algorithm=${input.algorithm}`,
@@ -281,4 +276,78 @@ export async function registerOverStream(o: RegisterOverStreamOptions): Promise<
   o.stream.send(request(2, auth));
   const final = await o.stream.nextMessage();
   return { challenge, final };
+}
+
+// ---- a deliberately dumb client for hostile-input tests: sends bytes exactly as given and collects
+// whatever comes back, so tests can see the phone's answers (or its silence) to malformed SIP.
+
+export interface RawClient {
+  send(data: string | Buffer): void;
+  /** Half-close (FIN) our side; the phone may still answer. */
+  end(): void;
+  /** Everything received so far. */
+  received(): string;
+  /** Waits until the received text matches `re` (rejects after timeoutMs with what came). */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves when the phone closed its side (FIN) or the connection is gone. */
+  readonly closed: Promise<void>;
+  destroy(): void;
+}
+
+export async function rawConnect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+  const socket = netConnect({ port, host, allowHalfOpen: true });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => {
+    socket.once('end', () => resolve());
+    socket.once('close', () => resolve());
+  });
+  return {
+    send: (data) => socket.write(data),
+    end: () => socket.end(),
+    received: () => text,
+    async waitFor(re, timeoutMs = 3000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const m = text.match(re);
+        if (m) return m;
+        if (Date.now() > end) throw new Error(`no ${re} within ${timeoutMs} ms; received:\n${text || '(nothing)'}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    closed,
+    destroy: () => socket.destroy(),
+  };
+}
+
+let counter = 0;
+
+/** A syntactically complete request from a fake peer, with overridable parts. */
+export function sipRequest(o: {
+  method: string;
+  uri: string;
+  headers?: string[];
+  body?: string;
+  contentLength?: number;
+  omit?: string[];
+}): string {
+  const n = ++counter;
+  const body = o.body ?? '';
+  const base: [string, string][] = [
+    ['Via', `SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKraw${n}x${Date.now()}`],
+    ['Max-Forwards', '70'],
+    ['From', `<sip:mallory@127.0.0.1>;tag=raw${n}`],
+    ['To', `<${o.uri}>`],
+    ['Call-ID', `raw-${n}-${Date.now()}@127.0.0.1`],
+    ['CSeq', `1 ${o.method}`],
+  ];
+  const lines = base.filter(([k]) => !o.omit?.includes(k)).map(([k, v]) => `${k}: ${v}`);
+  lines.push(...(o.headers ?? []));
+  if (!o.omit?.includes('Content-Length')) lines.push(`Content-Length: ${o.contentLength ?? Buffer.byteLength(body)}`);
+  return `${o.method} ${o.uri} SIP/2.0\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { startKamailio } from '../harness/kamailio.js';
 import { startPhone } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
-import { rawConnect, sipRequest } from '../harness/raw-sip.js';
+import { rawConnect, sipRequest } from '../harness/rawsip.js';
 
 test('bad input on the phone\'s SIP port: answered or dropped, never fatal', async (t) => {
   const w = useWorkdir(t, 'bad-input');
