@@ -62,6 +62,14 @@ async function localAddressFor(address: string): Promise<string> {
   }
 }
 
+async function readCaFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new Error(`tls.caFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 /** Checks JsSIP would drop silently (its parser never answers): we answer them instead. */
 function vetRequest(raw: string, head: ParsedHead): VetResult | undefined {
   if (head.kind !== 'request') return undefined;
@@ -92,7 +100,7 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
     transport,
     resolve,
     tls: {
-      ca: config.tls.caFile ? await readFile(config.tls.caFile) : undefined,
+      ca: config.tls.caFile ? await readCaFile(config.tls.caFile) : undefined,
       verify: config.tls.verify,
       serverName: config.tls.serverName,
     },
