@@ -56,6 +56,9 @@ export function installStrongDigest(): void {
     challenge: JsSipChallenge,
     cnonce?: string | null,
   ): boolean {
+    // RFC 7616 §3.4: the nonce count starts at 1 for every new nonce. JsSIP keeps counting across nonces
+    // (after a stale=true challenge it sends nc=00000002 with the fresh nonce), which strict servers refuse.
+    if (challenge.nonce !== this._nonce) this._nc = 0;
     const algorithm = challenge.algorithm?.toUpperCase();
     if (!algorithm || !(algorithm in HASHES)) return original.call(this, request, challenge, cnonce);
     return authenticateStrong(this, request, challenge, algorithm, cnonce ?? null);

@@ -8,7 +8,9 @@
  *   at once, a flow that dies makes the next connect start at the next target (failover), and the list is
  *   resolved afresh once every target has failed;
  * - RFC 5626 §4.4.1 CRLF keep-alives on the flow: a double-CRLF ping every interval, and a flow whose pong
- *   does not come back in time is declared dead and closed (JsSIP answers pings but never sends one);
+ *   does not come back in time is declared dead and closed (JsSIP answers pings but never sends one).
+ *   Only a server that has answered a ping on this flow is held to it: pongs are promised by RFC 5626
+ *   outbound, and a PBX without it (or SIPp) may never answer; its pings still keep NAT bindings open;
  * - TLS with certificate and host-name verification on by default (host name = the RFC 3263 target name,
  *   RFC 5922 §7.2);
  * - a TCP listener on the Contact port for peers that open their own connection, with responses routed
@@ -92,6 +94,8 @@ export class FlowSocket {
   private generation = 0;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
+  /** The server answered a ping on the current flow: from then on a missing pong means a dead flow. */
+  private pongSeen = false;
   private server: net.Server | undefined;
   private readonly inbound = new Set<SipConnection>();
   private readonly inboundTxns = new Map<string, { conn: SipConnection; at: number }>();
@@ -307,6 +311,7 @@ export class FlowSocket {
 
   private startKeepAlive(): void {
     this.stopKeepAlive();
+    this.pongSeen = false;
     this.keepAliveTimer = setInterval(() => this.ping(), this.opts.keepAliveIntervalMs);
     this.keepAliveTimer.unref();
   }
@@ -322,6 +327,7 @@ export class FlowSocket {
     const flow = this.flow;
     if (!flow?.isOpen || this.pongTimer) return;
     flow.write('\r\n\r\n');
+    if (!this.pongSeen) return; // not (yet) a server that answers pings: nothing to wait for
     this.pongTimer = setTimeout(() => {
       this.pongTimer = undefined;
       log.warn(`no keep-alive pong within ${this.opts.keepAliveTimeoutMs} ms: flow is dead`);
@@ -331,6 +337,7 @@ export class FlowSocket {
   }
 
   private gotPong(): void {
+    this.pongSeen = true;
     if (this.pongTimer) clearTimeout(this.pongTimer);
     this.pongTimer = undefined;
   }

@@ -42,3 +42,18 @@ test('JsSIP DigestAuthentication answers SHA-256 challenges once installed, MD5 
   const sess = new DigestAuthentication({ username: 'Mufasa', password: 'x', realm: null, ha1: null });
   assert.equal(sess.authenticate({ method: 'GET', ruri: '/' }, { algorithm: 'SHA-256-sess', realm: 'r', nonce: 'n' }), false, '-sess variants are refused');
 });
+
+test('the nonce count restarts at 1 for a new nonce (RFC 7616 §3.4), for MD5 and SHA-256 alike', () => {
+  installStrongDigest();
+  for (const algorithm of ['MD5', 'SHA-256']) {
+    const auth = new DigestAuthentication({ username: 'alice', password: 'secret', realm: null, ha1: null });
+    const header = () => (auth as unknown as { toString(): string }).toString();
+    const challenge = (nonce: string) => ({ algorithm, realm: 'example.com', nonce, qop: ['auth'] });
+    assert.equal(auth.authenticate({ method: 'REGISTER', ruri: 'sip:example.com' }, challenge('A')), true);
+    assert.match(header(), /nc=00000001/);
+    assert.equal(auth.authenticate({ method: 'REGISTER', ruri: 'sip:example.com' }, challenge('A')), true);
+    assert.match(header(), /nc=00000002/, 'same nonce: the count goes on');
+    assert.equal(auth.authenticate({ method: 'REGISTER', ruri: 'sip:example.com' }, { ...challenge('B'), stale: true }), true);
+    assert.match(header(), /nc=00000001/, `${algorithm}: a fresh nonce starts again at 1`);
+  }
+});
