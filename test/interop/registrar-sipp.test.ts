@@ -201,6 +201,7 @@ void test('401 with stale=true and a new nonce: the phone answers the new nonce 
   assert.doesNotMatch(sent[0]!.text, /\r\nAuthorization:/);
   assert.match(sent[1]!.text, /\r\nAuthorization: Digest [^\r\n]*nonce="nonceA-7d3f0c"/);
   assert.match(sent[2]!.text, /\r\nAuthorization: Digest [^\r\n]*nonce="nonceB-91e2aa"/);
+  assert.match(sent[2]!.text, /\r\nAuthorization: Digest [^\r\n]*nc=00000001/, 'a fresh nonce starts the nonce count again (RFC 7616 3.4)');
   const states = stateChanges(phone);
   assert.deepEqual(states.map((c) => c.state), ['registering', 'registered', 'unregistered'], describeStates(states));
   w.pass();
@@ -299,3 +300,24 @@ for (const [code, phrase] of [[403, 'Forbidden'], [404, 'Not Found']] as const) 
     w.pass();
   });
 }
+
+void test('a short grant (12 s) is refreshed before it runs out, with the same Contact', { timeout: 60_000 }, async (t) => {
+  const w = useWorkdir(t, 'registrar-refresh');
+  const r = await startRegistrar(w, 'registrar-refresh.xml', 30);
+  const phone = await startAlice(w, r);
+  const s = await phone.waitForState('registered', 10_000);
+  assert.equal(s.registration.expires, 12);
+  // JsSIP refreshes 5 s before a short binding ends; wait for the refresh and its answer.
+  await phone.process.waitFor(/CSeq: 2 REGISTER[\s\S]*?SIP\/2\.0 200 OK[\s\S]*?CSeq: 2 REGISTER/, 12_000);
+  await phone.stop();
+  const result = await sippFinished(r, phone);
+  const trace = sippTrace(result.messages);
+  const grant = trace.find((e) => e.dir === 'out' && e.firstLine.startsWith('SIP/2.0 200'))!;
+  const refresh = trace.filter((e) => e.dir === 'in' && e.firstLine.startsWith('REGISTER '))[1]!;
+  const after = (refresh.at - grant.at) / 1000;
+  t.diagnostic(`refresh ${after.toFixed(2)} s after the 12 s grant`);
+  assert.ok(after > 5 && after < 11, `refresh ${after} s after the grant: must come before the 12 s run out, not at once`);
+  const states = stateChanges(phone);
+  assert.deepEqual(states.map((c) => c.state), ['registering', 'registered', 'unregistered'], 'a refresh is invisible to the user');
+  w.pass();
+});
