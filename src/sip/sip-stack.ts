@@ -171,7 +171,8 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
   (ua as unknown as NodeJS.EventEmitter).on('newOptions', (e: { originator: string; message: { accept(o: { extraHeaders: string[] }): void } }) => {
     if (e.originator !== 'remote') return;
     e.message.accept({
-      extraHeaders: [`Contact: <${contactUri}>${contactFeatureSuffix()}`, `Supported: ${SUPPORTED_EXTENSIONS.join(', ')}`],
+      // JsSIP's contact renders the GRUU once the registrar gave us one (RFC 5627 §4), else the plain URI.
+      extraHeaders: [`Contact: ${ua.contact.toString()}${contactFeatureSuffix()}`, `Supported: ${SUPPORTED_EXTENSIONS.join(', ')}`],
     });
   });
   // MESSAGE: no 'newMessage' listener, so JsSIP answers 405; the policy makes its Allow true (no MESSAGE).

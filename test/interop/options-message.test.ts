@@ -25,6 +25,8 @@ test('MESSAGE gets 405 without MESSAGE in Allow; OPTIONS gets 200 with capabilit
   const options = await runSipp({ workdir: w.path, scenarioFile: 'uac-options.xml', remote: `${k.ip}:${k.port}`, transport: 'tcp', service: 'alice' });
   const or = await options.result;
   assert.equal(or.exitCode, 0, or.log);
+  // Registered with a GRUU: the phone names itself by it (RFC 5627), with its capabilities.
+  assert.match(or.messages, /SIP\/2\.0 200 OK[\s\S]*\nContact: <sip:alice@127\.0\.0\.1;gr=urn:uuid:6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e01>;audio;methods="/);
 
   // A second device of the same user: one OPTIONS to the AOR now reaches both (parallel forking).
   const b = await startPhone({ ...common, name: 'alice-b', instanceId: '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e02' });
