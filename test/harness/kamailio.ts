@@ -9,13 +9,12 @@
 // connection is gone (tcpops tcp_get_conid() finds none), $du is dropped and Kamailio connects to the Contact.
 // The RFC 5626 `outbound` module is not used: Debian ships it separately (kamailio-outbound-modules, not
 // installed here), and it is meant for an edge proxy in front of the registrar anyway.
-import { connect } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestPki, type TestPki } from './certs.js';
-import { freePort } from './ports.js';
-import { runCommand, startProcess, tail, type ExitInfo, type ManagedProcess } from './process.js';
+import { freePort, waitUntilListening } from './ports.js';
+import { runCommand, startProcess, type ExitInfo, type ManagedProcess } from './process.js';
 
 export const KAMAILIO_IP = '127.0.0.1';
 export const DEFAULT_USERS = ['alice', 'bob', 'carol', 'dave'] as const;
@@ -148,29 +147,6 @@ async function createDatabase(dir: string, users: readonly string[], domain: str
   });
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-async function waitForTcpPort(port: number, proc: ManagedProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
-      const socket = connect({ host: KAMAILIO_IP, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        res(true);
-      });
-      socket.once('error', () => res(false));
-    });
-    if (ok) return;
-    if (!proc.running) {
-      throw new Error(`kamailio exited while starting (log ${proc.logFile ?? '-'}):\n${tail(proc.output(), 40)}`);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`kamailio: port ${port} not accepting connections after ${timeoutMs} ms:\n${tail(proc.output(), 40)}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -229,8 +205,8 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
     });
     proc = p;
     try {
-      await waitForTcpPort(port, p, startTimeoutMs);
-      if (tlsPort !== undefined) await waitForTcpPort(tlsPort, p, startTimeoutMs);
+      await waitUntilListening(port, p, startTimeoutMs);
+      if (tlsPort !== undefined) await waitUntilListening(tlsPort, p, startTimeoutMs);
     } catch (err) {
       await p.kill9();
       throw err;

@@ -105,3 +105,17 @@ export async function startPhone(o: PhoneOptions): Promise<TestPhone> {
     },
   };
 }
+
+/** The usual test phone: alice@127.0.0.1 (password "secret") through `proxy`, stopped when the test ends. */
+export async function startAliceVia(
+  w: { path: string; defer(fn: () => unknown): void },
+  proxy: string,
+  o: Partial<Omit<PhoneOptions, 'workdir' | 'proxy'>> = {},
+): Promise<TestPhone> {
+  const phone = await startPhone({ workdir: w.path, name: 'alice', user: 'alice', domain: '127.0.0.1', proxy, ...o });
+  w.defer(() => phone.stop());
+  return phone;
+}
+
+/** `sip:IP:PORT;transport=tcp` of a PBX (Kamailio) or relay on 127.0.0.1. */
+export const tcpProxy = (port: number): string => `sip:127.0.0.1:${port};transport=tcp`;

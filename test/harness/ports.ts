@@ -6,7 +6,8 @@
 // cannot grab one between our probe and the peer's bind, and a port is never handed out twice
 // within one process.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { tail, type ManagedProcess } from './process.js';
 import { createSocket } from 'node:dgram';
 
 const HOST = '127.0.0.1';
@@ -82,4 +83,29 @@ export async function freePorts(n: number): Promise<number[]> {
   const ports: number[] = [];
   for (let i = 0; i < n; i++) ports.push(await freePort());
   return ports;
+}
+
+/** True when something accepts a TCP connection on host:port now. */
+export function tcpAccepts(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Resolves once `proc` accepts TCP connections on 127.0.0.1:port; rejects, quoting the tail of its log, when
+ * it exits first or the time is up. How every peer's start is awaited: a port that accepts is what "ready" means.
+ */
+export async function waitUntilListening(port: number, proc: ManagedProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await tcpAccepts(port))) {
+    if (!proc.running) throw new Error(`${proc.name} exited before listening on ${port} (log ${proc.logFile ?? '-'}):\n${tail(proc.output(), 40)}`);
+    if (Date.now() > deadline) throw new Error(`${proc.name}: port ${port} not accepting connections after ${timeoutMs} ms:\n${tail(proc.output(), 40)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -2,11 +2,10 @@
 // exit code says whether every call of its scenario succeeded. Always without stdin, with a global timeout
 // (so a test can never hang on it) and with message/error traces in the test's workdir.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.js';
-import { startProcess, tail, type ManagedProcess } from './process.js';
+import { freePort, waitUntilListening } from './ports.js';
+import { startProcess, type ManagedProcess } from './process.js';
 
 export type SippTransport = 'udp' | 'tcp' | 'tls';
 
@@ -76,17 +75,6 @@ export function scenarioPath(nameOrPath: string): string {
   return found;
 }
 
-function tcpAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 function readIfExists(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -153,13 +141,6 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
     errorFile,
     result,
     messages: () => readIfExists(messageFile),
-    waitListening: async (timeoutMs = 5000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await tcpAccepts(localPort))) {
-        if (!proc.running) throw new Error(`sipp-${name} exited before listening:\n${tail(proc.output())}`);
-        if (Date.now() > deadline) throw new Error(`sipp-${name}: port ${localPort} not listening after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitListening: (timeoutMs = 5000) => waitUntilListening(localPort, proc, timeoutMs),
   };
 }

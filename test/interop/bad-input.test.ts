@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startKamailio } from '../harness/kamailio.js';
-import { startPhone } from '../harness/phone.js';
+import { startAliceVia, tcpProxy } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
 import { rawConnect, sipRequest } from '../harness/rawsip.js';
 
@@ -13,15 +13,7 @@ test('bad input on the phone\'s SIP port: answered or dropped, never fatal', asy
   const w = useWorkdir(t, 'bad-input');
   const k = await startKamailio({ workdir: w.path });
   w.defer(() => k.stop());
-  const phone = await startPhone({
-    workdir: w.path,
-    name: 'alice',
-    user: 'alice',
-    domain: k.domain,
-    proxy: `sip:${k.ip}:${k.port};transport=tcp`,
-    config: { sip: { incompleteMessageTimeoutMs: 1000 } },
-  });
-  w.defer(() => phone.stop());
+  const phone = await startAliceVia(w, tcpProxy(k.port), { config: { sip: { incompleteMessageTimeoutMs: 1000 } } });
   await phone.waitForState('registered');
   const uri = `sip:alice@127.0.0.1:${phone.sipPort};transport=tcp`;
 

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { describe, test } from 'node:test';
 import { startBaresip } from '../harness/baresip.js';
 import { makeTestPki } from '../harness/certs.js';
 import { startKamailio, type Kamailio } from '../harness/kamailio.js';
-import { freePort } from '../harness/ports.js';
+import { freePort, tcpAccepts } from '../harness/ports.js';
 import { openSipStream, registerOverStream, wrapSocket, type SipStream } from '../harness/rawsip.js';
 import { runSipp } from '../harness/sipp.js';
 import { withWorkdir, type TestWorkdir } from '../harness/workdir.js';
@@ -27,16 +27,6 @@ async function stream(w: TestWorkdir, port: number, ca?: string): Promise<SipStr
   return s;
 }
 
-function tcpAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 function tlsHandshake(port: number, ca: Buffer, servername?: string): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKamailio } from '../harness/kamailio.js';
-import { startPhone } from '../harness/phone.js';
+import { startAliceVia, tcpProxy } from '../harness/phone.js';
 import { startTcpRelay } from '../harness/tcp-relay.js';
 import { useWorkdir } from '../harness/workdir.js';
 
@@ -13,15 +13,7 @@ test('keep-alive: pongs keep the flow; a silent flow is declared dead and replac
   w.defer(() => k.stop());
   const relay = await startTcpRelay(k.port);
   w.defer(() => relay.close());
-  const phone = await startPhone({
-    workdir: w.path,
-    name: 'alice',
-    user: 'alice',
-    domain: k.domain,
-    proxy: `sip:127.0.0.1:${relay.port};transport=tcp`,
-    config: { sip: { keepAliveInterval: 1, keepAliveTimeout: 1 } },
-  });
-  w.defer(() => phone.stop());
+  const phone = await startAliceVia(w, tcpProxy(relay.port), { config: { sip: { keepAliveInterval: 1, keepAliveTimeout: 1 } } });
   await phone.waitForState('registered');
 
   // Five ping intervals with Kamailio answering: still the first connection, still registered.

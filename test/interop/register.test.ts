@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKamailio } from '../harness/kamailio.js';
-import { startPhone } from '../harness/phone.js';
+import { startAliceVia, startPhone, tcpProxy } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
 import { startTcpRelay } from '../harness/tcp-relay.js';
 
@@ -14,8 +14,7 @@ test('registers over TCP with digest auth, as an SPOP endpoint with GRUU and no 
   const w = useWorkdir(t, 'reg-tcp');
   const k = await startKamailio({ workdir: w.path });
   w.defer(() => k.stop());
-  const phone = await startPhone({ workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`, instanceId: INSTANCE_A });
-  w.defer(() => phone.stop());
+  const phone = await startAliceVia(w, tcpProxy(k.port), { instanceId: INSTANCE_A });
   const s = await phone.waitForState('registered', 10_000);
   assert.equal(s.registration.aor, `sip:alice@${k.domain}`);
   assert.equal(s.registration.contact, `sip:alice@127.0.0.1:${phone.sipPort};transport=tcp`);
@@ -108,8 +107,7 @@ test('wrong password: failed with the reason, and no REGISTER storm', async (t) 
   const w = useWorkdir(t, 'reg-badpw');
   const k = await startKamailio({ workdir: w.path });
   w.defer(() => k.stop());
-  const phone = await startPhone({ workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`, password: 'not-the-password' });
-  w.defer(() => phone.stop());
+  const phone = await startAliceVia(w, tcpProxy(k.port), { password: 'not-the-password' });
   const s = await phone.waitForState('failed', 10_000);
   assert.match(s.registration.reason!, /^401 Unauthorized: wrong user name or password/);
   await new Promise((r) => setTimeout(r, 5000));
@@ -123,8 +121,7 @@ test('Kamailio killed and restarted: registered again within 5 s of it being bac
   const w = useWorkdir(t, 'reg-restart');
   const k = await startKamailio({ workdir: w.path });
   w.defer(() => k.stop());
-  const phone = await startPhone({ workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp` });
-  w.defer(() => phone.stop());
+  const phone = await startAliceVia(w, tcpProxy(k.port));
   await phone.waitForState('registered');
   await k.kill9();
   await phone.waitForState('registering', 5000);
@@ -165,8 +162,7 @@ test('SHA-256 digest (RFC 8760) from Kamailio: registers, and again on a new flo
   w.defer(() => k.stop());
   const relay = await startTcpRelay(k.port);
   w.defer(() => relay.close());
-  const phone = await startPhone({ workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:127.0.0.1:${relay.port};transport=tcp` });
-  w.defer(() => phone.stop());
+  const phone = await startAliceVia(w, tcpProxy(relay.port));
   await phone.waitForState('registered');
   const out = phone.process.output();
   assert.match(out, /WWW-Authenticate: Digest [^\r\n]*algorithm=SHA-256/);
