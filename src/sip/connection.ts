@@ -45,14 +45,7 @@ export interface ConnectionLimits {
   serverHeader: string;
 }
 
-export interface ConnectionStats {
-  messagesIn: number;
-  badMessages: number;
-  errorResponses: number;
-}
-
 export class SipConnection {
-  readonly stats: ConnectionStats = { messagesIn: 0, badMessages: 0, errorResponses: 0 };
   private readonly framer: StreamFramer;
   private incompleteTimer: NodeJS.Timeout | undefined;
   private crlfTimer: NodeJS.Timeout | undefined;
@@ -123,7 +116,6 @@ export class SipConnection {
       if (!this.isOpen) return;
       switch (ev.type) {
         case 'message':
-          this.stats.messagesIn++;
           this.deliver(ev.raw, ev.head);
           break;
         case 'ping':
@@ -133,7 +125,6 @@ export class SipConnection {
           this.handlers.onPong(this);
           break;
         case 'error':
-          this.stats.badMessages++;
           log.warn(`${this.describe()} bad message: ${ev.error.reason}${ev.fatal ? ' (closing connection)' : ''}`);
           if (ev.head) this.answer(ev.head, ev.status, ev.error.reason);
           if (ev.fatal) {
@@ -158,7 +149,6 @@ export class SipConnection {
     if (head.kind === 'request' && this.handlers.vet) {
       const verdict = this.handlers.vet(raw, head);
       if (verdict) {
-        this.stats.badMessages++;
         log.warn(`${this.describe()} ${head.method} refused: ${verdict.status} ${verdict.reason}`);
         this.answer(head, verdict.status, verdict.reason);
         return;
@@ -175,14 +165,13 @@ export class SipConnection {
   private answer(head: ParsedHead, status: number, reason: string): void {
     if (head.kind !== 'request' || head.method === 'ACK') return;
     const response = buildErrorResponse(head, status, reason, { serverHeader: this.limits.serverHeader });
-    if (response && this.write(response)) this.stats.errorResponses++;
+    if (response) this.write(response);
   }
 
   /** Answers and discards a request whose body never completed. */
   private abandonIncomplete(why: string): void {
     const pending = this.framer.pending();
     if (pending.bytes === 0) return;
-    this.stats.badMessages++;
     log.warn(`${this.describe()} incomplete message (${pending.bytes} bytes): ${why}`);
     if (pending.head) this.answer(pending.head, 400, 'Incomplete message');
     this.framer.reset();
