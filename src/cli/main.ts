@@ -73,12 +73,16 @@ async function main(): Promise<number> {
   }
 }
 
+// A throw that reaches here is a bug, and the process state after it cannot be trusted: log it and exit
+// non-zero so systemd restarts a clean phone in 2 s (firmware/sipdesk.service). Bad input from the network
+// never gets here: it is answered or dropped where it is parsed.
 process.on('uncaughtException', (err) => {
-  // Last line of defence: log and keep the phone alive; a desk phone must not reboot over one bad packet.
   log.error(`uncaught exception: ${err.stack ?? err.message}`);
+  process.exit(70);
 });
 process.on('unhandledRejection', (err) => {
   log.error(`unhandled rejection: ${(err as Error).stack ?? String(err)}`);
+  process.exit(70);
 });
 
 main().then(

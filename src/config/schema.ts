@@ -59,7 +59,6 @@ export const sipSchema = z
     incompleteMessageTimeoutMs: z.number().int().min(100).max(120000).default(5000),
     /** DNS servers ("ip" or "ip:port") for RFC 3263 lookups; default: the system's. */
     dnsServers: z.array(z.string()).optional(),
-    userAgent: z.string().optional(),
   })
   .refine((s) => s.reconnectMin <= s.reconnectMax, { message: 'reconnectMin must not exceed reconnectMax', path: ['reconnectMin'] });
 

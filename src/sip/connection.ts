@@ -7,8 +7,13 @@
  *   (400/413/501/505/513) on this connection, when it carries enough (Via, From, To, Call-ID, CSeq) to
  *   address one;
  * - a fatal framing error (the stream position is lost) closes the connection after that answer;
- * - a message whose body does not arrive within `incompleteTimeoutMs`, or is cut short by the peer's FIN,
- *   is answered 400 "Incomplete message" and discarded.
+ * - a message not complete within `incompleteTimeoutMs` of its first byte (a deadline, not an idle timer, so
+ *   a peer trickling one byte at a time cannot hold a buffer forever), or cut short by the peer's FIN, is
+ *   answered 400 "Incomplete message" and discarded;
+ * - a peer that does not read what we send (answers pile up in Node's write buffer) is cut off once more
+ *   than MAX_UNREAD_BYTES wait for it.
+ * An inbound peer that half-closes (FIN) after its request still gets the answer: we stop reading but keep
+ * the connection writable for up to HALF_CLOSED_ANSWER_MS (RFC 3261 Timer J).
  */
 import type { Socket } from 'node:net';
 import { StreamFramer, type FramerEvent } from './stream-framer.js';
@@ -22,6 +27,10 @@ const log = createLogger('sip-conn');
 const CRLF_SETTLE_MS = 200;
 /** How long a connection closed for bad input waits for the peer to close its side. */
 const LINGER_MS = 2000;
+/** A peer with this much of our output unread is not reading: the connection is closed. */
+const MAX_UNREAD_BYTES = 256 * 1024;
+/** How long an inbound connection stays writable after the peer's FIN, for answers still due. */
+const HALF_CLOSED_ANSWER_MS = 32_000;
 
 export interface VetResult {
   status: 400 | 413 | 416 | 420 | 501 | 505 | 513;
@@ -49,7 +58,10 @@ export class SipConnection {
   private readonly framer: StreamFramer;
   private incompleteTimer: NodeJS.Timeout | undefined;
   private crlfTimer: NodeJS.Timeout | undefined;
+  /** No more reading or writing (fatal error, our close, or the peer's FIN on the flow). */
   private closed = false;
+  /** The peer sent FIN: nothing more to read, but answers may still be written (inbound only). */
+  private readEnded = false;
   private closeError: Error | undefined;
 
   constructor(
@@ -79,6 +91,11 @@ export class SipConnection {
 
   write(data: string): boolean {
     if (!this.isOpen) return false;
+    if (this.socket.writableLength > MAX_UNREAD_BYTES) {
+      log.warn(`${this.describe()} does not read what we send (${this.socket.writableLength} bytes waiting): closing`);
+      this.close(new Error('peer does not read'));
+      return false;
+    }
     this.socket.write(data);
     return true;
   }
@@ -90,7 +107,7 @@ export class SipConnection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return; // lingering after an error: input is dropped
+    if (this.closed || this.readEnded) return; // lingering after an error: input is dropped
     let events;
     try {
       events = this.framer.push(chunk);
@@ -177,12 +194,16 @@ export class SipConnection {
     this.framer.reset();
   }
 
+  /** Starts the deadline when a message begins; a message that completes (pending 0) clears it. */
   private armIncompleteTimer(): void {
-    this.clearIncompleteTimer();
-    if (this.framer.pending().bytes === 0) return;
+    if (this.framer.pending().bytes === 0) {
+      this.clearIncompleteTimer();
+      return;
+    }
+    if (this.incompleteTimer) return; // the deadline runs from the message's first byte
     this.incompleteTimer = setTimeout(() => {
       this.incompleteTimer = undefined;
-      this.abandonIncomplete(`nothing more within ${this.limits.incompleteTimeoutMs} ms`);
+      this.abandonIncomplete(`not complete within ${this.limits.incompleteTimeoutMs} ms`);
       // The stream position is lost: whatever comes next cannot be trusted to start a message.
       this.lingeringClose();
     }, this.limits.incompleteTimeoutMs);
@@ -213,7 +234,15 @@ export class SipConnection {
   }
 
   private onEnd(): void {
-    if (!this.closed) this.abandonIncomplete('peer closed its side');
+    if (this.closed) return;
+    this.abandonIncomplete('peer closed its side');
+    this.clearTimers();
+    if (this.inbound) {
+      // The request before the FIN may still be answered (JsSIP replies asynchronously).
+      this.readEnded = true;
+      setTimeout(() => this.socket.end(), HALF_CLOSED_ANSWER_MS).unref();
+      return;
+    }
     this.closed = true;
     this.socket.end();
   }

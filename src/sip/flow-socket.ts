@@ -20,28 +20,20 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { SipConnection, type ConnectionHandlers, type ConnectionLimits, type VetResult } from './connection.js';
-import type { ParsedHead } from './message-head.js';
-import { get } from './message-head.js';
+import { get, isHeadError, parseHead, type ParsedHead } from './message-head.js';
+import { TargetList, type SipTarget, type SipTransport } from './resolver.js';
 import { createLogger } from '../util/log.js';
 
 const log = createLogger('sip-flow');
 
-export type StreamTransport = 'tcp' | 'tls';
-
-export interface FlowTarget {
-  address: string;
-  port: number;
-  transport: StreamTransport;
-  /** name the TLS certificate must carry */
-  host: string;
-}
+export type StreamTransport = SipTransport;
 
 export interface FlowSocketOptions {
   /** Proxy URI as configured (for JsSIP's url/sip_uri and logs). */
   proxyUri: string;
   transport: StreamTransport;
   /** RFC 3263 resolution of the proxy; called again once every target has failed. */
-  resolve(): Promise<FlowTarget[]>;
+  resolve(): Promise<SipTarget[]>;
   tls: { ca?: string | Buffer; verify: boolean; serverName?: string };
   keepAliveIntervalMs: number;
   keepAliveTimeoutMs: number;
@@ -62,15 +54,10 @@ function transactionKey(head: ParsedHead): string | undefined {
   return branch && method ? `${branch} ${method.toUpperCase()}` : undefined;
 }
 
-function responseKey(message: string): string | undefined {
-  const via = message.match(/\r\n(?:Via|v)\s*:\s*([^\r\n]*)/i)?.[1];
-  const cseq = message.match(/\r\nCSeq\s*:\s*\d+\s+([A-Za-z]+)/i)?.[1];
-  const branch = via?.match(/;\s*branch=([^;,\s]+)/i)?.[1];
-  return branch && cseq ? `${branch} ${cseq.toUpperCase()}` : undefined;
-}
-
-/** Inbound server transactions live at most this long (64·T1 for INVITE plus margin). */
+/** Inbound server transactions live at most this long (64·T1 for INVITE plus margin)… */
 const INBOUND_TXN_TTL_MS = 5 * 60_000;
+/** …and at most this many are remembered: a flood of requests must not grow memory without bound. */
+const MAX_INBOUND_TXNS = 4096;
 
 export class FlowSocket {
   // --- JsSIP Socket interface ---
@@ -84,10 +71,10 @@ export class FlowSocket {
   /** Last connection problem, for the status API ("TLS certificate rejected: …"). */
   lastError: string | undefined;
   /** The target the flow is (or was last) connected to. */
-  currentTarget: FlowTarget | undefined;
+  currentTarget: SipTarget | undefined;
 
-  private targets: FlowTarget[] = [];
-  private targetIndex = 0;
+  /** RFC 3263 targets in order; resolved again once every one of them has failed. */
+  private targets: TargetList | undefined;
   private flow: SipConnection | undefined;
   private connecting = false;
   private stopped = false;
@@ -129,16 +116,6 @@ export class FlowSocket {
   /** Installed once the Contact is known (it needs the listening port). */
   setOutgoingPolicy(rewrite: (message: string) => string): void {
     this.rewrite = rewrite;
-  }
-
-  get listenPort(): number | undefined {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : undefined;
-  }
-
-  /** Local address of the flow (what the proxy sees us as, before any NAT). */
-  get localAddress(): string | undefined {
-    return this.flow?.socket.localAddress;
   }
 
   isConnected(): boolean {
@@ -188,6 +165,14 @@ export class FlowSocket {
     flow?.close();
   }
 
+  /**
+   * Gives up on the current flow as failed (e.g. a REGISTER went unanswered: RFC 3263 §4.3 says try the
+   * next server); JsSIP sees a disconnect and reconnects, to the next target.
+   */
+  dropFlow(reason: string): void {
+    this.flow?.close(new Error(reason));
+  }
+
   /** Stops everything including the listener (phone shutdown). */
   async close(): Promise<void> {
     this.stopped = true;
@@ -202,9 +187,16 @@ export class FlowSocket {
     let text = typeof message === 'string' ? message : Buffer.from(message as ArrayBuffer).toString('utf8');
     text = this.rewrite(text);
     if (text.startsWith('SIP/2.0 ')) {
-      const key = responseKey(text);
+      const head = parseHead(text);
+      const key = isHeadError(head) ? undefined : transactionKey(head);
       const entry = key ? this.inboundTxns.get(key) : undefined;
-      if (entry?.conn.isOpen) return this.write(entry.conn, text);
+      if (entry) {
+        // The request came in on its own connection: the answer goes back there or nowhere, never to the
+        // proxy, which knows nothing of that transaction.
+        if (entry.conn.isOpen) return this.write(entry.conn, text);
+        log.debug('response for a closed inbound connection dropped');
+        return false;
+      }
     }
     const flow = this.flow;
     if (!flow?.isOpen) {
@@ -222,33 +214,45 @@ export class FlowSocket {
   // --- connecting ---
 
   private async establish(generation: number): Promise<SipConnection | undefined> {
-    if (this.targetIndex >= this.targets.length || this.targets.length === 0) {
-      this.targets = await this.opts.resolve();
-      this.targetIndex = 0;
-      if (this.targets.length === 0) throw new Error(`no targets for ${this.opts.proxyUri}`);
+    if (!this.targets) {
+      const resolved = await this.opts.resolve();
+      if (resolved.length === 0) throw new Error(`no targets for ${this.opts.proxyUri}`);
+      this.targets = new TargetList(resolved);
     }
-    while (this.targetIndex < this.targets.length) {
+    const targets = this.targets;
+    for (;;) {
       if (generation !== this.generation || this.stopped) return undefined;
-      const target = this.targets[this.targetIndex]!;
+      const target = targets.current();
       try {
         const socket = await this.openStream(target);
+        if (generation !== this.generation) {
+          socket.destroy(); // a newer connect() owns the flow now
+          return undefined;
+        }
         this.currentTarget = target;
         return this.wrapFlow(socket);
       } catch (err) {
+        if (generation !== this.generation) return undefined; // stale attempt: leave the list alone
         this.lastError = `${target.transport}:${target.address}:${target.port}: ${(err as Error).message}`;
         log.warn(`connect failed: ${this.lastError}`);
-        this.targetIndex++;
+        if (!this.advanceTarget()) return undefined;
       }
     }
-    return undefined;
   }
 
-  private openStream(target: FlowTarget): Promise<net.Socket> {
+  /** Moves to the next target; false when all have failed (the next connect resolves afresh). */
+  private advanceTarget(): boolean {
+    if (this.targets?.next() != null) return true;
+    this.targets = undefined;
+    return false;
+  }
+
+  private openStream(target: SipTarget): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       let socket: net.Socket;
       const ready = () => {
         clearTimeout(timer);
-        socket.off('error', fail);
+        socket.off('error', onError);
         resolve(socket);
       };
       const fail = (err: Error) => {
@@ -256,6 +260,7 @@ export class FlowSocket {
         socket.destroy();
         reject(err);
       };
+      const onError = (err: Error) => fail(tlsReason(err));
       if (target.transport === 'tls') {
         const servername = this.opts.tls.serverName ?? (net.isIP(target.host) ? undefined : target.host);
         if (!this.opts.tls.verify) log.warn('TLS certificate verification is OFF (tls.verify=false): lab use only');
@@ -273,7 +278,7 @@ export class FlowSocket {
         socket = net.connect({ host: target.address, port: target.port, allowHalfOpen: true });
         socket.once('connect', ready);
       }
-      socket.once('error', (err) => fail(tlsReason(err)));
+      socket.once('error', onError);
       const timer = setTimeout(() => fail(new Error(`no connection within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
     });
   }
@@ -298,7 +303,7 @@ export class FlowSocket {
     this.lastError = reason;
     log.warn(`flow down: ${reason}`);
     // Failover (RFC 3263 §4.3): the next connect starts with the next target.
-    this.targetIndex++;
+    this.advanceTarget();
     if (!this.stopped) this.ondisconnect(true, undefined, reason);
   }
 
@@ -374,6 +379,7 @@ export class FlowSocket {
     }
     this.inboundTxns.delete(key);
     this.inboundTxns.set(key, { conn, at: now });
+    if (this.inboundTxns.size > MAX_INBOUND_TXNS) this.inboundTxns.delete(this.inboundTxns.keys().next().value!);
   }
 
   private forgetInbound(conn: SipConnection): void {

@@ -12,6 +12,8 @@
  * - Several Supported headers (JsSIP's own plus ours) become one, without duplicates.
  * - Responses carry `Server:` (RFC 3261 §20.35), which JsSIP never writes; requests already carry
  *   JsSIP's User-Agent, configured to ours.
+ * - Every message carries Content-Length, mandatory on streams (RFC 3261 §18.3): a few of JsSIP's own
+ *   answers (sanityCheck.js: 416, 482, …) lack it, and a PBX may close the flow over that.
  *
  * Rewrites touch only the head; the body and Content-Length are left as JsSIP computed them.
  */
@@ -25,13 +27,11 @@ export interface OutgoingPolicyOptions {
   server: string;
 }
 
-const HEADER_NAMES: Record<string, string> = { k: 'supported', m: 'contact', v: 'via' };
+import { canonicalName } from './message-head.js';
 
-function canonicalName(line: string): string | undefined {
+function headerName(line: string): string | undefined {
   const colon = line.indexOf(':');
-  if (colon <= 0) return undefined;
-  const name = line.slice(0, colon).trim().toLowerCase();
-  return HEADER_NAMES[name] ?? name;
+  return colon > 0 ? canonicalName(line.slice(0, colon).trim()) : undefined;
 }
 
 function headerValue(line: string): string {
@@ -58,7 +58,7 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
 
   return function applyOutgoingPolicy(message: string): string {
     const headEnd = message.indexOf('\r\n\r\n');
-    if (headEnd < 0) return message; // keep-alive or not SIP: not ours to touch
+    if (headEnd <= 0) return message; // keep-alive or not SIP: not ours to touch
     const lines = message.slice(0, headEnd).split('\r\n');
     const isRequest = !lines[0]!.startsWith('SIP/2.0 ');
     const out: string[] = [lines[0]!];
@@ -68,8 +68,9 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
     let supportedAt = -1;
     const supported = new Set<string>();
     let hasServer = false;
+    let hasLength = false;
     for (const line of lines.slice(1)) {
-      const name = canonicalName(line);
+      const name = headerName(line);
       switch (name) {
         case 'allow':
           if (!allowDone) out.push(allowLine);
@@ -91,6 +92,10 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
           hasServer = true;
           out.push(line);
           break;
+        case 'content-length':
+          hasLength = true;
+          out.push(line);
+          break;
         case 'contact':
           out.push(stripIceFeatureTag(line));
           break;
@@ -108,6 +113,7 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
       else out.splice(supportedAt, 1);
     }
     if (!isRequest && !hasServer) out.push(`Server: ${opts.server}`);
+    if (!hasLength) out.push(`Content-Length: ${Buffer.byteLength(message.slice(headEnd + 4))}`);
     return `${out.join('\r\n')}${message.slice(headEnd)}`;
   };
 }

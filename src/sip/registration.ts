@@ -2,7 +2,9 @@
  * Registration policy on top of JsSIP's Registrator, which registers, refreshes before expiry and follows
  * 423 Min-Expires and one stale=true re-challenge by itself, but gives up for good on any other failure.
  * What a desk phone must do instead (RFC 3261 §10, RFC 5626 §4.5):
- * - 5xx, 408, no answer: retry with exponential backoff and jitter, or after Retry-After when given;
+ * - 5xx, 408: retry with exponential backoff and jitter, or after Retry-After when given;
+ * - no answer at all: the server is treated as failed (RFC 3263 §4.3): the flow is dropped, and JsSIP's
+ *   reconnect (to the next target) registers again;
  * - 401/407 after our credentials (wrong password), 403, 404, 6xx: stop and say why — retrying cannot
  *   succeed and would only make a REGISTER storm (optionally retry after a long pause, from config);
  * - the flow broke: JsSIP reconnects and re-registers on connect; we only show "registering".
@@ -26,7 +28,6 @@ export interface ResponseLike {
   status_code: number;
   reason_phrase: string;
   getHeader(name: string): string | undefined;
-  hasHeader(name: string): boolean;
   headers: Record<string, { parsed?: unknown; raw: string }[]>;
 }
 
@@ -55,6 +56,10 @@ export interface RegistrationOptions {
   clearTimer?: (handle: unknown) => void;
   /** Why the flow is down, when JsSIP only says "connection error". */
   transportError?: () => string | undefined;
+  /** A REGISTER went unanswered (Timer F): give up on the flow so the transport fails over. */
+  onRequestTimeout?: () => void;
+  /** Whether the flow to the registrar is up (a REGISTER can be in flight only then). */
+  isConnected?: () => boolean;
 }
 
 /** Responses after which retrying cannot help (RFC 3261 §21.4.x, §21.6). */
@@ -129,23 +134,36 @@ export class RegistrationController extends EventEmitter {
     return s;
   }
 
-  /** Unregisters (Expires: 0) and resolves when the registrar answered or the time is up. */
+  /**
+   * Unregisters (Expires: 0) and resolves when the registrar answered or the time is up. A REGISTER still in
+   * flight is waited for first (within the same time): its binding would otherwise outlive the phone.
+   */
   async stop(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     this.stopping = true;
     this.cancelRetry();
-    if (!this.ua.isRegistered()) {
-      this.set('unregistered', undefined);
-      return;
+    if (!this.ua.isRegistered() && this.state === 'registering' && this.opts.isConnected?.()) {
+      await this.nextState(timeoutMs / 2);
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.once('state', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+    if (this.ua.isRegistered()) {
+      const settled = this.nextState(Math.max(0, deadline - Date.now()));
       this.ua.unregister();
-    });
+      await settled;
+    }
     this.set('unregistered', undefined);
+  }
+
+  /** Resolves on the next state change, or after ms. */
+  private nextState(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('state', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.on('state', done);
+    });
   }
 
   private set(state: RegistrationState, reason: string | undefined): void {
@@ -157,6 +175,11 @@ export class RegistrationController extends EventEmitter {
 
   private onRegistered(response: ResponseLike): void {
     this.attempts = 0;
+    if (this.stopping) {
+      // Registered while stopping (the REGISTER was in flight): stop() unregisters right after.
+      this.set('registered', undefined);
+      return;
+    }
     this.cancelRetry();
     this.expires = this.ourExpires(response);
     this.gruu = this.ua.contact.pub_gruu ?? undefined;
@@ -189,19 +212,29 @@ export class RegistrationController extends EventEmitter {
   }
 
   private onFailed(response: ResponseLike | null, cause: string): void {
-    if (this.stopping) return;
+    if (this.stopping) {
+      this.set('unregistered', cause);
+      return;
+    }
     this.gruu = undefined;
     const reason = describeFailure(response, cause);
     if (response && isRejection(response.status_code)) {
       this.set('failed', reason);
       // Keep JsSIP from registering again on its next reconnect: the user or provisioning must act.
-      this.ua.unregister();
+      // Deferred: JsSIP emits registrationFailed before it clears its own "registered" flag, and an
+      // unregister() now would send Expires: 0 to the registrar that just refused us.
+      queueMicrotask(() => this.ua.unregister());
       if (this.opts.retryRejectedAfterSeconds) this.scheduleRetry(this.opts.retryRejectedAfterSeconds, reason, 'failed');
       return;
     }
     if (!response && /connection error/i.test(cause)) {
       // The flow broke mid-transaction: the transport's reconnect re-registers on connect.
       this.set('registering', this.opts.transportError?.() ?? cause);
+      return;
+    }
+    if (!response && /request timeout/i.test(cause) && this.opts.onRequestTimeout) {
+      this.set('registering', `${cause}: no answer from the registrar, trying the flow again`);
+      this.opts.onRequestTimeout();
       return;
     }
     const after = retryAfterSeconds(response?.getHeader('Retry-After'));

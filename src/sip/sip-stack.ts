@@ -7,16 +7,17 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import os from 'node:os';
 import JsSIP from 'jssip';
 import type { UA as JsSipUA } from 'jssip/lib/UA.js';
 import type { PhoneConfig } from '../config/schema.js';
-import { FlowSocket, type FlowTarget } from './flow-socket.js';
+import { FlowSocket } from './flow-socket.js';
 import { createOutgoingPolicy } from './outgoing-policy.js';
 import { installStrongDigest } from './digest.js';
 import { installJsSipNodeGlobals } from './node-env.js';
 import { ACCEPTED_BODIES, ALLOWED_METHODS, KNOWN_METHODS, SUPPORTED_EXTENSIONS, contactFeatureParams, contactFeatureSuffix } from './capabilities.js';
 import { RegistrationController, type RegistrarUa, type RegistrationStatus } from './registration.js';
-import { parseSipTargetUri, resolveSipTargets } from './resolver.js';
+import { parseSipTargetUri, resolveSipTargets, type SipTarget } from './resolver.js';
 import { resolveInstanceId } from './instance-id.js';
 import type { VetResult } from './connection.js';
 import type { ParsedHead } from './message-head.js';
@@ -70,6 +71,24 @@ async function readCaFile(path: string): Promise<Buffer> {
   }
 }
 
+/**
+ * Our address as the proxy will see it: the local address of the route to the first target. JsSIP fixes
+ * Contact and Via when the UA is built, so when DNS is not up yet at boot (common on a Pi) the address of
+ * the first non-internal interface stands in rather than 127.0.0.1.
+ */
+async function defaultContactHost(resolve: () => Promise<SipTarget[]>): Promise<string> {
+  try {
+    const first = (await resolve())[0];
+    if (first) return await localAddressFor(first.address);
+  } catch (err) {
+    log.warn(`cannot resolve the proxy yet (${(err as Error).message}); Contact uses the first interface address`);
+  }
+  const external = Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => !a.internal);
+  return (external.find((a) => a.family === 'IPv4') ?? external[0])?.address ?? '127.0.0.1';
+}
+
 /** Checks JsSIP would drop silently (its parser never answers): we answer them instead. */
 function vetRequest(raw: string, head: ParsedHead): VetResult | undefined {
   if (head.kind !== 'request') return undefined;
@@ -87,10 +106,12 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
   const target = parseSipTargetUri(proxyUri);
   const transport = target.transport ?? (target.secure ? 'tls' : config.sip.transport);
   const resolveOpts = { servers: config.sip.dnsServers, preferTls: transport === 'tls' };
-  // The URI's own transport/port steer RFC 3263 (explicit ones skip NAPTR); JsSIP's Via transport is fixed
-  // per UA, so targets of the other transport (e.g. SIPS+D2T when we run TCP) are left out.
-  const resolve = async (): Promise<FlowTarget[]> => {
-    const targets = (await resolveSipTargets(target, resolveOpts)).filter((t) => t.transport === transport);
+  // The URI's own transport/port steer RFC 3263 (explicit ones skip NAPTR). TLS from the config is explicit
+  // too (an IP literal or A record then means port 5061 over TLS); the TCP default is not, so that NAPTR may
+  // speak. JsSIP's Via transport is fixed per UA, so targets of the other transport are left out.
+  const query = target.transport || transport !== 'tls' ? target : { ...target, transport };
+  const resolve = async (): Promise<SipTarget[]> => {
+    const targets = (await resolveSipTargets(query, resolveOpts)).filter((t) => t.transport === transport);
     if (targets.length === 0) throw new Error(`${proxyUri} resolves to no ${transport.toUpperCase()} target`);
     return targets;
   };
@@ -119,17 +140,7 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
   });
   const listenPort = (await socket.listen()) ?? config.sip.listenPort;
 
-  let contactHost = config.sip.contactHost;
-  if (!contactHost) {
-    try {
-      const first = (await resolve())[0];
-      contactHost = first ? await localAddressFor(first.address) : '127.0.0.1';
-    } catch (err) {
-      // DNS may be down at boot; the flow's own local address is used once it exists.
-      log.warn(`cannot resolve ${proxyUri} yet (${(err as Error).message}); Contact uses 127.0.0.1 until restart`);
-      contactHost = '127.0.0.1';
-    }
-  }
+  const contactHost = config.sip.contactHost ?? (await defaultContactHost(resolve));
   const hostInUri = net.isIPv6(contactHost) ? `[${contactHost}]` : contactHost;
   const user = userOf(account.aor);
   const contactUri = `sip:${user}@${hostInUri}:${listenPort};transport=${transport}`;
@@ -185,6 +196,9 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
     retryMaxSeconds: config.registration.retryMax,
     retryRejectedAfterSeconds: config.registration.retryRejectedAfter,
     transportError: () => socket.lastError,
+    // RFC 3263 §4.3: a server that does not answer is treated as failed; the next target gets the REGISTER.
+    onRequestTimeout: () => socket.dropFlow('REGISTER timed out'),
+    isConnected: () => socket.isConnected(),
   });
 
   return {

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { FlowSocket, type FlowTarget } from '../../src/sip/flow-socket.js';
+import { FlowSocket } from '../../src/sip/flow-socket.js';
+import type { SipTarget } from '../../src/sip/resolver.js';
 
 const limits = { maxHeadBytes: 65536, maxBodyBytes: 1 << 20, incompleteTimeoutMs: 1000, serverHeader: 'sipdesk/test' };
 
@@ -23,7 +24,7 @@ async function server(onData: (socket: net.Socket, data: string) => void): Promi
   };
 }
 
-function flow(targets: FlowTarget[], intervalMs = 100): FlowSocket {
+function flow(targets: SipTarget[], intervalMs = 100): FlowSocket {
   return new FlowSocket({
     proxyUri: 'sip:pbx.test;transport=tcp',
     transport: 'tcp',
@@ -36,7 +37,7 @@ function flow(targets: FlowTarget[], intervalMs = 100): FlowSocket {
   });
 }
 
-const target = (port: number): FlowTarget => ({ address: '127.0.0.1', port, transport: 'tcp', host: '127.0.0.1' });
+const target = (port: number): SipTarget => ({ address: '127.0.0.1', port, transport: 'tcp', host: '127.0.0.1', dnsName: '127.0.0.1', via: 'literal' });
 
 function connected(f: FlowSocket): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -80,3 +80,9 @@ test('stripIceFeatureTag handles values and position', () => {
   assert.equal(stripIceFeatureTag('<sip:a@b>;+sip.ice="x";expires=1'), '<sip:a@b>;expires=1');
   assert.equal(stripIceFeatureTag('<sip:a@b>;+sip.icex'), '<sip:a@b>;+sip.icex');
 });
+
+test('a message without Content-Length gets one (JsSIP\'s sanity-check answers lack it)', () => {
+  const msg = 'SIP/2.0 416 Unsupported URI Scheme\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\nCSeq: 1 INVITE\r\n\r\n';
+  assert.match(policy(msg), /\r\nContent-Length: 0\r\n\r\n$/);
+  assert.equal(policy(register).match(/Content-Length/g)?.length, 1, 'not added twice');
+});

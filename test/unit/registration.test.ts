@@ -30,7 +30,6 @@ function response(status: number, reason: string, headers: Record<string, string
     status_code: status,
     reason_phrase: reason,
     getHeader: (n) => headers[n],
-    hasHeader: (n) => n in headers,
     headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [{ raw: v }]])),
   };
 }
@@ -79,9 +78,13 @@ test('registered: expires from our Contact, GRUU from JsSIP', () => {
   });
 });
 
-test('wrong password (401 after credentials): failed with the reason, no retry, JsSIP told to stop', () => {
+test('wrong password (401 after credentials): failed with the reason, no retry, JsSIP told to stop', async () => {
   const { ua, ctl, timers } = setup();
+  ua.registered = true; // a refresh refused: JsSIP still says registered while it emits registrationFailed
   ua.emit('registrationFailed', { response: response(401, 'Unauthorized'), cause: 'Rejected' });
+  assert.equal(ua.unregisters, 0, 'not during the event: that would send Expires 0 to the registrar that refused us');
+  ua.registered = false; // what JsSIP does right after emitting
+  await Promise.resolve();
   assert.equal(ctl.status().state, 'failed');
   assert.match(ctl.status().reason!, /^401 Unauthorized: wrong user name or password/);
   assert.equal(timers.length, 0);
@@ -117,7 +120,13 @@ test('503 with Retry-After waits exactly that long; 500 without backs off expone
   assert.deepEqual(delays, [2000, 3000, 5000, 9000, 17000, 31000, 31000, 31000]);
 });
 
-test('request timeout retries; a connection error waits for the transport to reconnect', () => {
+test('request timeout: the flow is given up (failover); without that hook a backoff retry', () => {
+  let dropped = 0;
+  const withHook = setup({ onRequestTimeout: () => dropped++ });
+  withHook.ua.emit('registrationFailed', { response: null, cause: 'Request Timeout' });
+  assert.equal(dropped, 1);
+  assert.equal(withHook.timers.length, 0, 'the reconnect registers again, no second timer');
+  assert.equal(withHook.ctl.status().state, 'registering');
   const { ua, ctl, timers } = setup();
   ua.emit('registrationFailed', { response: null, cause: 'Request Timeout' });
   assert.equal(timers.length, 1);
@@ -133,6 +142,18 @@ test('stop() unregisters and resolves on the answer', async () => {
   ua.emit('registered', { response: response(200, 'OK', { Expires: '600' }) });
   await ctl.stop(1000);
   assert.equal(ua.unregisters, 1);
+  assert.equal(ctl.status().state, 'unregistered');
+});
+
+test('stop() while a REGISTER is in flight waits for it, then unregisters', async () => {
+  const { ua, ctl } = setup({ isConnected: () => true });
+  ua.emit('connecting');
+  setTimeout(() => {
+    ua.registered = true;
+    ua.emit('registered', { response: response(200, 'OK', { Expires: '600' }) });
+  }, 30);
+  await ctl.stop(1000);
+  assert.equal(ua.unregisters, 1, 'the binding made during shutdown is removed');
   assert.equal(ctl.status().state, 'unregistered');
 });
 
