@@ -119,13 +119,15 @@ export class SipConnection {
     }
     this.process(events);
     if (!this.isOpen) return;
+    // A message (or error) completed in this chunk: what is pending now is a new message, with its own deadline.
+    const completed = events.some((ev) => ev.type === 'message' || ev.type === 'error');
     if (this.framer.pending().idleCrlf) {
       // A CRLF is held until the next byte says ping or pong (stream-framer.ts). For the keep-alive it
       // already proves the flow alive; the framer gets a moment to see a second CRLF before we settle it.
       this.handlers.onPong(this);
       this.armCrlfTimer();
     }
-    this.armIncompleteTimer();
+    this.armIncompleteTimer(completed);
   }
 
   private process(events: FramerEvent[]): void {
@@ -194,18 +196,21 @@ export class SipConnection {
     this.framer.reset();
   }
 
-  /** Starts the deadline when a message begins; a message that completes (pending 0) clears it. */
-  private armIncompleteTimer(): void {
-    if (this.framer.pending().bytes === 0) {
-      this.clearIncompleteTimer();
-      return;
-    }
+  /** Starts the deadline when a message begins; a message that completes clears or restarts it. */
+  private armIncompleteTimer(newMessage: boolean): void {
+    if (this.framer.pending().bytes === 0 || newMessage) this.clearIncompleteTimer();
+    if (this.framer.pending().bytes === 0) return;
     if (this.incompleteTimer) return; // the deadline runs from the message's first byte
     this.incompleteTimer = setTimeout(() => {
-      this.incompleteTimer = undefined;
-      this.abandonIncomplete(`not complete within ${this.limits.incompleteTimeoutMs} ms`);
-      // The stream position is lost: whatever comes next cannot be trusted to start a message.
-      this.lingeringClose();
+      // Timers run before the event loop polls for I/O: on a busy phone the rest of the message may be
+      // waiting unread in the kernel. Judge only after this turn's reads (setImmediate runs after the poll).
+      setImmediate(() => {
+        this.incompleteTimer = undefined;
+        if (this.closed || this.framer.pending().bytes === 0) return;
+        this.abandonIncomplete(`not complete within ${this.limits.incompleteTimeoutMs} ms`);
+        // The stream position is lost: whatever comes next cannot be trusted to start a message.
+        this.lingeringClose();
+      });
     }, this.limits.incompleteTimeoutMs);
     this.incompleteTimer.unref();
   }

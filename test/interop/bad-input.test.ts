@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { startKamailio } from '../harness/kamailio.js';
 import { startAliceVia, tcpProxy } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
@@ -102,6 +103,51 @@ test('bad input on the phone\'s SIP port: answered or dropped, never fatal', asy
     assert.match(m[0], /\r\nAllow: INVITE,ACK,CANCEL,BYE,OPTIONS,INFO,NOTIFY,REFER,UPDATE\r\n/);
     assert.doesNotMatch(m[0], /MESSAGE,|,MESSAGE/);
     c.destroy();
+  });
+
+  await t.test('a request and FIN at once: the answer still comes (half-closed, RFC 3261 Timer J)', async () => {
+    const c = await rawConnect(phone.sipPort);
+    c.send(sipRequest({ method: 'OPTIONS', uri }));
+    c.end();
+    await c.waitFor(/SIP\/2\.0 200 OK/);
+    c.destroy();
+  });
+
+  await t.test('a body trickled byte by byte is cut off at its deadline, not kept alive by each byte', async () => {
+    const c = await rawConnect(phone.sipPort);
+    const request = sipRequest({ method: 'OPTIONS', uri, body: 'x'.repeat(200) });
+    const bodyStart = request.indexOf('\r\n\r\n') + 4;
+    const started = Date.now();
+    c.send(request.slice(0, bodyStart)); // the head at once: a 400 can be addressed
+    let i = bodyStart;
+    const trickle = setInterval(() => {
+      if (i < request.length) c.send(request[i++]!);
+    }, 50);
+    try {
+      await c.waitFor(/SIP\/2\.0 400 Incomplete message/, 4000);
+    } finally {
+      clearInterval(trickle);
+    }
+    const took = Date.now() - started;
+    assert.ok(took >= 900 && took < 2500, `cut off after ${took} ms (deadline 1000 ms)`);
+    c.destroy();
+  });
+
+  await t.test('a peer that sends requests and never reads the answers is cut off', async () => {
+    const socket = net.connect({ port: phone.sipPort, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.pause(); // never read
+    const gone = new Promise<string>((resolve) => {
+      socket.once('error', (e) => resolve(e.message));
+      socket.once('close', () => resolve('closed'));
+    });
+    const burst = Array.from({ length: 500 }, () => sipRequest({ method: 'OPTIONS', uri })).join('');
+    const writer = setInterval(() => socket.write(burst), 20);
+    const outcome = await Promise.race([gone, new Promise<string>((r) => setTimeout(() => r('still open'), 30_000))]);
+    clearInterval(writer);
+    socket.destroy();
+    assert.notEqual(outcome, 'still open');
+    assert.match(phone.process.output(), /does not read what we send/);
   });
 
   // After all that: alive, registered, and a refresh-free status still answers.
