@@ -86,6 +86,41 @@ export const deviceSchema = z.strictObject({
   board: z.string().default('sim'),
 });
 
+export const mediaSchema = z
+  .strictObject({
+    /** Codecs in preference order (offers list them so; answers pick the first the peer has). */
+    codecs: z.array(z.enum(['G722', 'PCMU', 'PCMA'])).min(1).default(['G722', 'PCMU', 'PCMA']),
+    /** Packetization in ms. */
+    ptime: z.union([z.literal(10), z.literal(20), z.literal(30), z.literal(40)]).default(20),
+    /** UDP ports for RTP (even) and RTCP (odd): one pair per call. */
+    rtpPortMin: z.number().int().min(1024).max(65534).default(16384),
+    rtpPortMax: z.number().int().min(1025).max(65535).default(16482),
+    /** SDES-SRTP (RFC 4568): off, offered best-effort on RTP/AVP, or required (RTP/SAVP only). */
+    srtp: z.enum(['off', 'optional', 'required']).default('off'),
+    /** How digits are sent: RFC 4733 events in RTP, or SIP INFO (application/dtmf-relay) for PBXs without them. */
+    dtmf: z.enum(['rfc4733', 'info']).default('rfc4733'),
+    /** Adaptive jitter buffer bounds (ms). */
+    jitterMinMs: z.number().int().min(0).max(1000).default(20),
+    jitterMaxMs: z.number().int().min(20).max(2000).default(200),
+    /** No RTP for this long while receiving is expected ends the call (s); 0 = never. */
+    mediaTimeout: z.number().int().min(0).max(3600).default(30),
+    /** Call-progress tones: us (ANSI), etsi (425 Hz Europe), kr (Korea). */
+    tonePlan: z.enum(['us', 'etsi', 'kr']).default('us'),
+  })
+  .refine((m) => m.rtpPortMin < m.rtpPortMax, { message: 'rtpPortMin must be below rtpPortMax', path: ['rtpPortMin'] })
+  .refine((m) => m.jitterMinMs <= m.jitterMaxMs, { message: 'jitterMinMs must not exceed jitterMaxMs', path: ['jitterMinMs'] });
+
+export const audioSchema = z.strictObject({
+  /** Which device: the board's (default), ALSA via PortAudio, WAV files (tests, simulator), or none. */
+  device: z.enum(['board', 'alsa', 'wav', 'null']).default('board'),
+  /** ALSA/PortAudio device names for 'alsa' ('default' = ALSA default PCM). */
+  capture: z.string().default('default'),
+  playback: z.string().default('default'),
+  /** For 'wav': what the microphone "hears" (looped) and where what the speaker plays is recorded. */
+  wavSource: z.string().optional(),
+  wavSink: z.string().optional(),
+});
+
 export const logSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   /** Print every SIP message sent and received. */
@@ -99,6 +134,8 @@ export const configSchema = z.strictObject({
   tls: tlsSchema.default(() => tlsSchema.parse({})),
   registration: registrationSchema.default(() => registrationSchema.parse({})),
   device: deviceSchema.default(() => deviceSchema.parse({})),
+  media: mediaSchema.default(() => mediaSchema.parse({})),
+  audio: audioSchema.default(() => audioSchema.parse({})),
   log: logSchema.default(() => logSchema.parse({})),
 });
 
