@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { MediaDirection } from '../types.js';
+import { SUITE_PREFERENCE, type SrtpSuite } from '../srtp/keys.js';
 import {
   cryptoOf,
   decodeBase64,
@@ -42,9 +43,10 @@ import type {
 // Types
 // ---------------------------------------------------------------------------------------------------------
 
-/** SDES suites our SRTP engine implements (RFC 4568 §6.2.1, §6.2.2); the same union as src/media/srtp/keys.ts. */
-export type SrtpSuite = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
-export const SUPPORTED_SRTP_SUITES: readonly SrtpSuite[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
+// SDES suites (RFC 4568 §6.2.1, §6.2.2):
+/** The SRTP engine's suites, in its preference order: one list for what we offer, accept and can run. */
+export type { SrtpSuite };
+export const SUPPORTED_SRTP_SUITES: readonly SrtpSuite[] = SUITE_PREFERENCE;
 /** Master key (16 bytes) + master salt (14 bytes) of both supported suites (RFC 4568 §6.2.1). */
 export const SRTP_KEY_SALT_BYTES = 30;
 
