@@ -1,0 +1,249 @@
+/**
+ * Two media engines in one process on 127.0.0.1: PC A offers, PC B answers through the real SDP text, A
+ * applies the answer; WAV tones (encodeWav) go both ways through RTP and are measured on the far side
+ * (dominant frequency, level, longest gap). Hold/resume, RFC 4733 DTMF, bad SDP, SRTP.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MediaEngine, type EngineDtmfEvent } from '../../src/media/media-engine.js';
+import { SipdeskPeerConnection } from '../../src/media/peer-connection.js';
+import { PhoneMediaStream } from '../../src/media/media-stream.js';
+import { PortAllocator } from '../../src/media/rtp/port-allocator.js';
+import { wavAudioDevice } from '../../src/media/audio/wav-audio.js';
+import type { AudioDevice, AudioPort } from '../../src/media/audio/audio-port.js';
+import { encodeWav } from '../../src/media/dsp/wav.js';
+import { dominantFrequency, longestGapMs, rmsDbfs } from '../../src/media/dsp/analysis.js';
+import { setDirection } from '../../src/media/sdp/negotiate.js';
+import { mediaSchema } from '../../src/config/schema.js';
+
+const LO = '127.0.0.1';
+const AMPLITUDE = 10000;
+const SOURCE_DBFS = 20 * Math.log10(AMPLITUDE / Math.SQRT2 / 32768); // ≈ −13.3 dBFS RMS
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function toneWav(dir: string, name: string, freq: number): string {
+  const rate = 16000;
+  const pcm = new Int16Array(rate); // 1 s: whole periods of 1000 and 440 Hz, so the loop is seamless
+  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(AMPLITUDE * Math.sin((2 * Math.PI * freq * i) / rate));
+  const file = path.join(dir, name);
+  writeFileSync(file, encodeWav(pcm, rate));
+  return file;
+}
+
+/** A WAV device whose playback is also kept in memory, frame by frame, for measuring. */
+class Recorder implements AudioDevice {
+  readonly name = 'recorder';
+  frames: Int16Array[] = [];
+  sampleRate = 0;
+  constructor(private readonly inner: AudioDevice) {}
+  async open(opts: { sampleRate: number; frameSamples: number }): Promise<AudioPort> {
+    const port = await this.inner.open(opts);
+    this.sampleRate = opts.sampleRate;
+    return {
+      name: port.name,
+      sampleRate: port.sampleRate,
+      frameSamples: port.frameSamples,
+      readCapture: () => port.readCapture(),
+      writePlayback: (f) => {
+        this.frames.push(Int16Array.from(f));
+        port.writePlayback(f);
+      },
+      stats: () => port.stats(),
+      close: () => port.close(),
+    };
+  }
+  mark(): number {
+    return this.frames.length;
+  }
+  pcm(from = 0, to = this.frames.length): Int16Array {
+    const parts = this.frames.slice(from, to);
+    const out = new Int16Array(parts.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of parts) {
+      out.set(f, at);
+      at += f.length;
+    }
+    return out;
+  }
+}
+
+interface Side {
+  engine: MediaEngine;
+  pc: SipdeskPeerConnection;
+  rec: Recorder;
+  dtmf: EngineDtmfEvent[];
+}
+
+function allocator(): PortAllocator {
+  const b = 20000 + 2 * Math.floor(Math.random() * 20000);
+  return new PortAllocator({ min: b, max: b + 99 });
+}
+
+function side(t: TestContext, dir: string, name: string, freq: number, media: Record<string, unknown>): Side {
+  const rec = new Recorder(wavAudioDevice({ source: toneWav(dir, `${name}-src.wav`, freq), sink: path.join(dir, `${name}-sink.wav`) }));
+  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: LO, bindAddress: LO, allocator: allocator() });
+  const Pc = engine.peerConnectionClass();
+  const pc = new Pc({}, {});
+  const stream = new PhoneMediaStream();
+  for (const track of stream.getTracks()) pc.addTrack(track, stream);
+  const dtmf: EngineDtmfEvent[] = [];
+  engine.on('dtmf', (e) => dtmf.push(e));
+  t.after(async () => {
+    pc.close();
+    await pc.whenClosed();
+  });
+  return { engine, pc, rec, dtmf };
+}
+
+/** A offers (optionally with the direction JsSIP would write into the sent text), B answers, A applies. */
+async function exchange(a: SipdeskPeerConnection, b: SipdeskPeerConnection, sentDirection?: 'sendonly' | 'sendrecv' | 'inactive'): Promise<{ offer: string; answer: string }> {
+  const offer = await a.createOffer();
+  await a.setLocalDescription(offer);
+  let sent = offer.sdp;
+  if (sentDirection !== undefined) {
+    const mangled = setDirection(offer.sdp, sentDirection);
+    assert.equal(typeof mangled, 'string');
+    sent = mangled as string;
+    a.noteSentSdp(sent); // what MediaEngine.attachSession does on JsSIP's 'sdp' event
+  }
+  assert.equal(a.signalingState, 'have-local-offer');
+  await b.setRemoteDescription({ type: 'offer', sdp: sent });
+  assert.equal(b.signalingState, 'have-remote-offer');
+  const answer = await b.createAnswer();
+  await b.setLocalDescription(answer);
+  assert.equal(b.signalingState, 'stable');
+  await a.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+  assert.equal(a.signalingState, 'stable');
+  return { offer: sent, answer: answer.sdp };
+}
+
+function measure(rec: Recorder, from: number, to?: number): { freq: number | undefined; level: number; gapMs: number } {
+  const pcm = rec.pcm(from, to);
+  return { freq: dominantFrequency(pcm, rec.sampleRate), level: rmsDbfs(pcm), gapMs: longestGapMs(pcm, rec.sampleRate) };
+}
+
+function assertTone(what: string, m: { freq: number | undefined; level: number; gapMs: number }, freq: number): void {
+  assert.ok(m.freq !== undefined && Math.abs(m.freq - freq) <= 0.02 * freq, `${what}: dominant ${m.freq} Hz, want ${freq} ± 2 %`);
+  assert.ok(Math.abs(m.level - SOURCE_DBFS) <= 3, `${what}: level ${m.level.toFixed(1)} dBFS, source ${SOURCE_DBFS.toFixed(1)}`);
+  assert.ok(m.gapMs < 40, `${what}: longest gap ${m.gapMs} ms`);
+}
+
+const FRAMES_200MS = 10;
+
+function tmp(t: TestContext): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sipdesk-pc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function toneBothWays(t: TestContext, codec: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const dir = tmp(t);
+  const a = side(t, dir, 'a', 1000, { codecs: [codec], ...extra });
+  const b = side(t, dir, 'b', 440, { codecs: [codec], ...extra });
+  const { answer } = await exchange(a.pc, b.pc);
+  assert.match(answer, new RegExp(`a=rtpmap:\\d+ ${codec}/8000`));
+  await sleep(1200);
+  const ab = measure(b.rec, FRAMES_200MS);
+  const ba = measure(a.rec, FRAMES_200MS);
+  t.diagnostic(`${codec}${extra.srtp ? ' SRTP' : ''}: A→B ${ab.freq?.toFixed(1)} Hz ${ab.level.toFixed(2)} dBFS gap ${ab.gapMs} ms; B→A ${ba.freq?.toFixed(1)} Hz ${ba.level.toFixed(2)} dBFS gap ${ba.gapMs} ms`);
+  assertTone(`${codec} A→B`, ab, 1000);
+  assertTone(`${codec} B→A`, ba, 440);
+  const stats = a.pc.stats();
+  assert.ok(stats !== undefined && stats.rtp.packetsSent > 40);
+  if (extra.srtp !== undefined) {
+    assert.equal(stats.srtp, true);
+    assert.equal(b.pc.stats()?.srtp, true);
+  }
+  t.diagnostic(`A stats: ticks ${stats.ticks} late ${stats.lateTicks} sent ${stats.framesSent} played ${stats.framesPlayed} jb delay ${stats.jitter.delayMs} ms`);
+}
+
+test('PCMU tone both ways', (t) => toneBothWays(t, 'PCMU'));
+test('PCMA tone both ways', (t) => toneBothWays(t, 'PCMA'));
+test('G722 tone both ways', (t) => toneBothWays(t, 'G722'));
+test('SRTP required: PCMU tone both ways over RTP/SAVP', (t) => toneBothWays(t, 'PCMU', { srtp: 'required' }));
+
+test('hold (re-offer sendonly) silences the held direction; resume brings it back', async (t) => {
+  const dir = tmp(t);
+  const a = side(t, dir, 'a', 1000, { codecs: ['PCMU'] });
+  const b = side(t, dir, 'b', 440, { codecs: ['PCMU'] });
+  await exchange(a.pc, b.pc);
+  await sleep(600);
+  assertTone('before hold B→A', measure(a.rec, FRAMES_200MS), 440);
+
+  // A holds: JsSIP writes a=sendonly into the text it sends; B answers recvonly.
+  const { answer } = await exchange(a.pc, b.pc, 'sendonly');
+  assert.match(answer, /a=recvonly/);
+  assert.equal(a.pc.media?.sending, true);
+  assert.equal(b.pc.media?.sending, false);
+  await sleep(300); // the jitter buffer drains
+  const heldA = a.rec.mark();
+  const heldB = b.rec.mark();
+  await sleep(700);
+  const heldToA = measure(a.rec, heldA);
+  t.diagnostic(`held: B→A level ${heldToA.level.toFixed(1)} dBFS; A→B ${measure(b.rec, heldB).freq} Hz`);
+  assert.ok(heldToA.level < -60, `B→A while held: ${heldToA.level} dBFS`);
+  assertTone('while held A→B', measure(b.rec, heldB), 1000);
+
+  // Resume.
+  await exchange(a.pc, b.pc, 'sendrecv');
+  assert.equal(b.pc.media?.sending, true);
+  await sleep(300);
+  const resumed = a.rec.mark();
+  await sleep(700);
+  assertTone('after resume B→A', measure(a.rec, resumed), 440);
+});
+
+test('RFC 4733 DTMF A→B is reported by B with the right digits', async (t) => {
+  const dir = tmp(t);
+  const a = side(t, dir, 'a', 1000, { codecs: ['G722', 'PCMU'] });
+  const b = side(t, dir, 'b', 440, { codecs: ['G722', 'PCMU'] });
+  await exchange(a.pc, b.pc);
+  await sleep(200);
+  const sender = a.pc.getSenders()[0];
+  assert.ok(sender?.dtmf);
+  sender.dtmf.insertDTMF('12#9*', 100, 70);
+  assert.equal(sender.dtmf.toneBuffer, '12#9*');
+  const end = Date.now() + 3000;
+  while (b.dtmf.length < 5 && Date.now() < end) await sleep(20);
+  t.diagnostic(`B got ${b.dtmf.map((e) => `${e.digit}/${e.durationMs}ms`).join(' ')}`);
+  assert.equal(b.dtmf.map((e) => e.digit).join(''), '12#9*');
+  for (const e of b.dtmf) assert.ok(e.durationMs >= 80 && e.durationMs <= 140, `duration ${e.durationMs}`);
+  assert.equal(sender.dtmf.toneBuffer, '');
+  // Audio is held while a digit plays, and comes back after the last one.
+  await sleep(200);
+  const after = b.rec.mark();
+  await sleep(500);
+  assertTone('A→B after DTMF', measure(b.rec, after), 1000);
+});
+
+test('setRemoteDescription rejects malformed SDP and offers without a common codec', async (t) => {
+  const dir = tmp(t);
+  const b = side(t, dir, 'b', 440, { codecs: ['PCMU'] });
+  await assert.rejects(b.pc.setRemoteDescription({ type: 'offer', sdp: 'this is not SDP' }));
+  assert.equal(b.pc.signalingState, 'stable');
+  const g729 = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 4000 RTP/AVP 18', 'a=rtpmap:18 G729/8000', ''].join('\r\n');
+  await assert.rejects(b.pc.setRemoteDescription({ type: 'offer', sdp: g729 }), /not acceptable/);
+  assert.equal(b.pc.signalingState, 'stable');
+  // An answer without an offer is a state error.
+  await assert.rejects(b.pc.setRemoteDescription({ type: 'answer', sdp: g729 }), { name: 'InvalidStateError' });
+});
+
+test('MediaEngine.install sets RTCPeerConnection and RTCSessionDescription', () => {
+  const engine = new MediaEngine({ media: mediaSchema.parse({}), audioDevice: wavAudioDevice({}), localAddress: LO });
+  const target: Record<string, unknown> = { window: {} };
+  const restore = engine.install(target);
+  const Pc = target.RTCPeerConnection as new (a?: unknown, b?: unknown) => SipdeskPeerConnection;
+  const pc = new Pc({ iceServers: [] }, {});
+  assert.equal(pc.iceGatheringState, 'complete');
+  assert.equal(pc.signalingState, 'stable');
+  assert.equal((target.window as Record<string, unknown>).RTCPeerConnection, Pc);
+  const Sd = target.RTCSessionDescription as new (i: { type: string; sdp: string }) => { type: string; sdp: string };
+  assert.deepEqual({ ...new Sd({ type: 'offer', sdp: 'x' }) }, { type: 'offer', sdp: 'x' });
+  pc.close();
+  restore();
+  assert.equal(target.RTCPeerConnection, undefined);
+});
