@@ -7,13 +7,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKamailio } from '../harness/kamailio.js';
 import { startBaresip, writeToneWav } from '../harness/baresip.js';
-import { freePort } from '../harness/ports.js';
 import { useWorkdir } from '../harness/workdir.js';
-import { parseConfig } from '../../src/config/load.js';
-import { createSipStack } from '../../src/sip/sip-stack.js';
-import { MediaEngine } from '../../src/media/media-engine.js';
-import { createPhoneMediaStream } from '../../src/media/media-stream.js';
-import { wavAudioDevice } from '../../src/media/audio/wav-audio.js';
+import { startMediaPhone } from '../harness/media-phone.js';
 import { encodeWav, parseWav } from '../../src/media/dsp/wav.js';
 import { dominantFrequency, longestGapMs, rmsDbfs } from '../../src/media/dsp/analysis.js';
 
@@ -35,14 +30,6 @@ function measure(file: string): Heard {
     gapMs: longestGapMs(mid, wav.sampleRate),
     seconds: wav.samples.length / wav.sampleRate,
   };
-}
-
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function tone(hz: number, seconds: number, rate: number): Int16Array {
@@ -90,37 +77,11 @@ for (const v of VARIANTS) test(`${v.name} call sipdesk → baresip through Kamai
   const source = join(w.path, 'alice-says.wav');
   writeFileSync(source, encodeWav(tone(1000, 2, v.rate), v.rate));
   const sink = join(w.path, 'alice-heard.wav');
-  const config = parseConfig({
-    account: { aor: `sip:alice@${k.domain}`, password: 'secret', proxy: `sip:${k.ip}:${k.port};transport=tcp` },
-    api: { port: 0 },
-    sip: { listenPort: await freePort(), listenAddress: '127.0.0.1', contactHost: '127.0.0.1' },
-    device: { instanceId: '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e01' },
-    media: { codecs: [v.codec], srtp: v.srtp },
-  });
-  const engine = new MediaEngine({ media: config.media, audioDevice: wavAudioDevice({ source, sink }), localAddress: '127.0.0.1' });
-  w.defer(engine.install(globalThis));
-  const sip = await createSipStack(config);
-  w.defer(() => sip.stop(1000));
-  const ua = sip.ua as unknown as import('node:events').EventEmitter & {
-    call(target: string, options: Record<string, unknown>): import('node:events').EventEmitter & { terminate(): void };
-  };
-  ua.on('newRTCSession', (e: { session: Parameters<MediaEngine['attachSession']>[0] }) => engine.attachSession(e.session));
-  sip.start();
-  await within(10_000, 'registration', new Promise<void>((resolve) => sip.registration.once('state', function wait(s: { state: string }) {
-    if (s.state === 'registered') resolve();
-    else sip.registration.once('state', wait);
-  })));
-
-  const session = ua.call(`sip:bob@${k.domain}`, { mediaStream: createPhoneMediaStream(), mediaConstraints: { audio: true, video: false } });
-  const confirmed = new Promise<void>((resolve, reject) => {
-    session.once('confirmed', () => resolve());
-    session.once('failed', (e: { cause: string }) => reject(new Error(`call failed: ${e.cause}`)));
-  });
-  await within(10_000, 'call confirmed', confirmed);
+  const alice = await startMediaPhone({ pbx: k, codecs: [v.codec], srtp: v.srtp, source, sink });
+  w.defer(() => alice.stop());
+  const session = await alice.call(`sip:bob@${k.domain}`);
   await new Promise((r) => setTimeout(r, 3000));
-  const ended = new Promise<void>((resolve) => session.once('ended', () => resolve()));
-  session.terminate();
-  await within(5000, 'call ended', ended);
+  await alice.hangUp(session);
   await new Promise((r) => setTimeout(r, 500)); // baresip closes its recording on BYE
 
   const heardByBob = readdirSync(rec).find((f) => f.endsWith('-dec.wav'));
