@@ -21,8 +21,8 @@ export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 /** The part of a JsSIP RTCSession the tests use (its typings are incomplete). */
 export type CallSession = EventEmitter & {
   terminate(): void;
-  hold(): boolean;
-  unhold(): boolean;
+  hold(options?: Record<string, unknown>, done?: () => void): boolean;
+  unhold(options?: Record<string, unknown>, done?: () => void): boolean;
   sendDTMF(tones: string, options?: Record<string, unknown>): void;
 };
 
@@ -36,6 +36,8 @@ export interface MediaPhoneOptions {
   /** What the phone's microphone plays (looped) and where its speaker is recorded. */
   source?: string;
   sink?: string;
+  /** Sees every new call session first (e.g. to record its 'sdp' events). */
+  onSession?: (session: CallSession) => void;
 }
 
 export interface MediaPhone {
@@ -61,7 +63,10 @@ export async function startMediaPhone(o: MediaPhoneOptions): Promise<MediaPhone>
   const uninstall = engine.install(globalThis);
   const sip = await createSipStack(config);
   const ua = sip.ua as unknown as CallingUa;
-  ua.on('newRTCSession', (e: { session: Parameters<MediaEngine['attachSession']>[0] }) => engine.attachSession(e.session));
+  ua.on('newRTCSession', (e: { session: Parameters<MediaEngine['attachSession']>[0] & CallSession }) => {
+    engine.attachSession(e.session);
+    o.onSession?.(e.session);
+  });
   const registered = new Promise<void>((resolve) => {
     const wait = (s: { state: string }) => (s.state === 'registered' ? resolve() : sip.registration.once('state', wait));
     sip.registration.once('state', wait);
