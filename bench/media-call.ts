@@ -3,7 +3,7 @@
 // directly (the ratio is the figure; the issue's target is ≤ 1.0× baresip). Also: resident memory in the
 // call, and the receive-side buffering the phone adds (jitter buffer delay; capture → send is the same tick).
 //   npm run bench:media            (BENCH_CALL_SECONDS=30 for a longer call)
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKamailio } from '../test/harness/kamailio.js';
 import { startBaresip, writeToneWav } from '../test/harness/baresip.js';
@@ -13,9 +13,20 @@ import { encodeWav } from '../src/media/dsp/wav.js';
 
 const SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 10);
 
-/** CPU time a process has run, in ms, from the scheduler (ns resolution, unlike /proc/PID/stat's ticks). */
+/**
+ * CPU time a process has run, in ms: the scheduler's figure (ns resolution, unlike /proc/PID/stat's ticks)
+ * summed over ALL its threads — baresip moves audio in threads of its own, Node does I/O in the main thread.
+ */
 function cpuMs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e6;
 }
 
 function rssMiB(pid: number): number {
