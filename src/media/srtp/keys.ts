@@ -239,7 +239,7 @@ export function windowSizeHint(attr: CryptoAttribute): number | undefined {
  * Whether we can run this attribute: exactly one key (we keep one master key per direction, so several
  * MKI-selected keys are not supported) and no session parameter other than `WSH` — KDR (non-zero key
  * derivation rate), UNENCRYPTED_SRTCP, UNENCRYPTED_SRTP, UNAUTHENTICATED_SRTP and FEC_* change the
- * transform and are not implemented (RFC 4568 §6.3: an attribute whose parameters are not understood is
+ * transform and are not supported here (RFC 4568 §6.3: an attribute whose parameters are not understood is
  * not used).
  */
 export function isUsable(attr: CryptoAttribute): boolean {
