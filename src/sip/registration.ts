@@ -11,6 +11,7 @@
  * State is what the status API reports.
  */
 import { EventEmitter } from 'node:events';
+import { splitHeaderValues } from './message-head.js';
 
 export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
 
@@ -190,7 +191,7 @@ export class RegistrationController extends EventEmitter {
   private ourExpires(response: ResponseLike): number | undefined {
     const instance = this.opts.instanceId.toLowerCase();
     for (const h of response.headers['Contact'] ?? []) {
-      for (const value of h.raw.split(/,(?=\s*(?:"[^"]*"\s*)?<)/)) {
+      for (const value of splitHeaderValues(h.raw)) {
         if (!value.toLowerCase().includes(instance)) continue;
         const m = value.match(/;\s*expires\s*=\s*(\d+)/i);
         if (m) return Number(m[1]);
