@@ -38,8 +38,12 @@ async function main(): Promise<void> {
     await pbx.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  // The PBX runner (shared with the tests) kills its children at once on a signal; here the phone must
+  // unregister first, so our handler replaces those and stops both in order (its exit hook still sweeps up).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(sig);
+    process.on(sig, () => void stop());
+  }
 }
 
 main().catch((err: unknown) => {
