@@ -10,24 +10,20 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MediaEngine } from '../../src/media/media-engine.js';
 import type { SipdeskPeerConnection } from '../../src/media/peer-connection.js';
 import { PhoneMediaStream } from '../../src/media/media-stream.js';
-import { PortAllocator } from '../../src/media/rtp/port-allocator.js';
 import { wavAudioDevice } from '../../src/media/audio/wav-audio.js';
-import type { AudioDevice, AudioPort } from '../../src/media/audio/audio-port.js';
 import type { CallMediaStats } from '../../src/media/call-media.js';
-import { encodeWav } from '../../src/media/dsp/wav.js';
 import { dominantFrequency, longestGap, rmsDbfs } from '../../src/media/dsp/analysis.js';
 import { mediaSchema } from '../../src/config/schema.js';
 import { formatCounters, startUdpImpairer, type UdpImpairer } from '../harness/udp-impairer.js';
+import { Recorder, TONE_DBFS, testPortAllocator, toneWav } from '../harness/media-probe.js';
 
 const LO = '127.0.0.1';
-const AMPLITUDE = 10000;
-const SOURCE_DBFS = 20 * Math.log10(AMPLITUDE / Math.SQRT2 / 32768); // ≈ −13.3 dBFS RMS
 const RUN_MS = Number(process.env.IMPAIR_RUN_MS ?? 4000);
 const SKIP_MS = 300;
 const LOSS = Number(process.env.IMPAIR_LOSS ?? 0.05);
@@ -38,47 +34,7 @@ const LEVEL_TOLERANCE_DB = 3;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function toneWav(dir: string, name: string, freq: number): string {
-  const rate = 16000;
-  const pcm = new Int16Array(rate); // 1 s of whole periods: the loop is seamless
-  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(AMPLITUDE * Math.sin((2 * Math.PI * freq * i) / rate));
-  const file = path.join(dir, name);
-  writeFileSync(file, encodeWav(pcm, rate));
-  return file;
-}
 
-/** A WAV device whose playback is also kept in memory, frame by frame, for measuring. */
-class Recorder implements AudioDevice {
-  readonly name = 'recorder';
-  frames: Int16Array[] = [];
-  sampleRate = 0;
-  constructor(private readonly inner: AudioDevice) {}
-  async open(opts: { sampleRate: number; frameSamples: number }): Promise<AudioPort> {
-    const port = await this.inner.open(opts);
-    this.sampleRate = opts.sampleRate;
-    return {
-      name: port.name,
-      sampleRate: port.sampleRate,
-      frameSamples: port.frameSamples,
-      readCapture: () => port.readCapture(),
-      writePlayback: (f) => {
-        this.frames.push(Int16Array.from(f));
-        port.writePlayback(f);
-      },
-      stats: () => port.stats(),
-      close: () => port.close(),
-    };
-  }
-  pcm(fromSample = 0): Int16Array {
-    const out = new Int16Array(this.frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of this.frames) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return out.subarray(Math.min(out.length, fromSample));
-  }
-}
 
 interface Side {
   engine: MediaEngine;
@@ -86,14 +42,10 @@ interface Side {
   rec: Recorder;
 }
 
-function allocator(): PortAllocator {
-  const b = 20000 + 2 * Math.floor(Math.random() * 20000);
-  return new PortAllocator({ min: b, max: b + 99 });
-}
 
 function side(t: TestContext, dir: string, name: string, freq: number, media: Record<string, unknown>): Side {
   const rec = new Recorder(wavAudioDevice({ source: toneWav(dir, `${name}-src.wav`, freq), sink: path.join(dir, `${name}-sink.wav`) }));
-  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: LO, bindAddress: LO, allocator: allocator() });
+  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: LO, bindAddress: LO, allocator: testPortAllocator() });
   const Pc = engine.peerConnectionClass();
   const pc = new Pc({}, {});
   const stream = new PhoneMediaStream();
@@ -134,7 +86,7 @@ function viaRelay(sdp: string, address: string, port: number, rtcpPort: number):
 }
 
 function measure(rec: Recorder): { freq: number | undefined; level: number; gapMs: number; gapAtMs: number } {
-  const pcm = rec.pcm(Math.round((SKIP_MS * rec.sampleRate) / 1000));
+  const pcm = rec.pcmAfterMs(SKIP_MS);
   const gap = longestGap(pcm, rec.sampleRate);
   return { freq: dominantFrequency(pcm, rec.sampleRate), level: rmsDbfs(pcm), gapMs: gap.durationMs, gapAtMs: gap.startMs + SKIP_MS };
 }
@@ -198,7 +150,7 @@ async function impairedCall(t: TestContext, codec: string): Promise<void> {
   const problems: string[] = [];
   const check = (what: string, m: ReturnType<typeof measure>, freq: number): void => {
     if (!(m.freq !== undefined && Math.abs(m.freq - freq) <= 0.02 * freq)) problems.push(`${what}: dominant ${m.freq} Hz, want ${freq} ± 2 %`);
-    if (!(Math.abs(m.level - SOURCE_DBFS) <= LEVEL_TOLERANCE_DB)) problems.push(`${what}: level ${m.level.toFixed(1)} dBFS, source ${SOURCE_DBFS.toFixed(1)} ± ${LEVEL_TOLERANCE_DB}`);
+    if (!(Math.abs(m.level - TONE_DBFS) <= LEVEL_TOLERANCE_DB)) problems.push(`${what}: level ${m.level.toFixed(1)} dBFS, source ${TONE_DBFS.toFixed(1)} ± ${LEVEL_TOLERANCE_DB}`);
     if (!(m.gapMs <= MAX_GAP_MS)) problems.push(`${what}: longest gap ${m.gapMs} ms at ${m.gapAtMs} ms, want ≤ ${MAX_GAP_MS}`);
   };
   check(`${codec} A→B`, ab, 1000);

@@ -5,71 +5,23 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MediaEngine, type EngineDtmfEvent } from '../../src/media/media-engine.js';
 import { SipdeskPeerConnection } from '../../src/media/peer-connection.js';
 import { PhoneMediaStream } from '../../src/media/media-stream.js';
-import { PortAllocator } from '../../src/media/rtp/port-allocator.js';
 import { wavAudioDevice } from '../../src/media/audio/wav-audio.js';
-import type { AudioDevice, AudioPort } from '../../src/media/audio/audio-port.js';
-import { encodeWav } from '../../src/media/dsp/wav.js';
 import { dominantFrequency, longestGapMs, rmsDbfs } from '../../src/media/dsp/analysis.js';
 import { setDirection } from '../../src/media/sdp/negotiate.js';
 import { mediaSchema } from '../../src/config/schema.js';
+import { Recorder, TONE_DBFS, testPortAllocator, toneWav } from '../harness/media-probe.js';
 
 const LO = '127.0.0.1';
-const AMPLITUDE = 10000;
-const SOURCE_DBFS = 20 * Math.log10(AMPLITUDE / Math.SQRT2 / 32768); // ≈ −13.3 dBFS RMS
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function toneWav(dir: string, name: string, freq: number): string {
-  const rate = 16000;
-  const pcm = new Int16Array(rate); // 1 s: whole periods of 1000 and 440 Hz, so the loop is seamless
-  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(AMPLITUDE * Math.sin((2 * Math.PI * freq * i) / rate));
-  const file = path.join(dir, name);
-  writeFileSync(file, encodeWav(pcm, rate));
-  return file;
-}
 
-/** A WAV device whose playback is also kept in memory, frame by frame, for measuring. */
-class Recorder implements AudioDevice {
-  readonly name = 'recorder';
-  frames: Int16Array[] = [];
-  sampleRate = 0;
-  constructor(private readonly inner: AudioDevice) {}
-  async open(opts: { sampleRate: number; frameSamples: number }): Promise<AudioPort> {
-    const port = await this.inner.open(opts);
-    this.sampleRate = opts.sampleRate;
-    return {
-      name: port.name,
-      sampleRate: port.sampleRate,
-      frameSamples: port.frameSamples,
-      readCapture: () => port.readCapture(),
-      writePlayback: (f) => {
-        this.frames.push(Int16Array.from(f));
-        port.writePlayback(f);
-      },
-      stats: () => port.stats(),
-      close: () => port.close(),
-    };
-  }
-  mark(): number {
-    return this.frames.length;
-  }
-  pcm(from = 0, to = this.frames.length): Int16Array {
-    const parts = this.frames.slice(from, to);
-    const out = new Int16Array(parts.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of parts) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return out;
-  }
-}
 
 interface Side {
   engine: MediaEngine;
@@ -78,14 +30,10 @@ interface Side {
   dtmf: EngineDtmfEvent[];
 }
 
-function allocator(): PortAllocator {
-  const b = 20000 + 2 * Math.floor(Math.random() * 20000);
-  return new PortAllocator({ min: b, max: b + 99 });
-}
 
 function side(t: TestContext, dir: string, name: string, freq: number, media: Record<string, unknown>): Side {
   const rec = new Recorder(wavAudioDevice({ source: toneWav(dir, `${name}-src.wav`, freq), sink: path.join(dir, `${name}-sink.wav`) }));
-  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: LO, bindAddress: LO, allocator: allocator() });
+  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: LO, bindAddress: LO, allocator: testPortAllocator() });
   const Pc = engine.peerConnectionClass();
   const pc = new Pc({}, {});
   const stream = new PhoneMediaStream();
@@ -128,7 +76,7 @@ function measure(rec: Recorder, from: number, to?: number): { freq: number | und
 
 function assertTone(what: string, m: { freq: number | undefined; level: number; gapMs: number }, freq: number): void {
   assert.ok(m.freq !== undefined && Math.abs(m.freq - freq) <= 0.02 * freq, `${what}: dominant ${m.freq} Hz, want ${freq} ± 2 %`);
-  assert.ok(Math.abs(m.level - SOURCE_DBFS) <= 3, `${what}: level ${m.level.toFixed(1)} dBFS, source ${SOURCE_DBFS.toFixed(1)}`);
+  assert.ok(Math.abs(m.level - TONE_DBFS) <= 3, `${what}: level ${m.level.toFixed(1)} dBFS, source ${TONE_DBFS.toFixed(1)}`);
   assert.ok(m.gapMs < 40, `${what}: longest gap ${m.gapMs} ms`);
 }
 
