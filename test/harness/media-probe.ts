@@ -1,8 +1,14 @@
 // Tools for measuring audio in tests that run two MediaEngines in one process: a looping tone source, a
-// device that keeps every played frame in memory, and a port range of its own per engine.
+// device that keeps every played frame in memory, a port range of its own per engine, and one call end.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
 import type { AudioDevice, AudioPort } from '../../src/media/audio/audio-port.js';
+import { wavAudioDevice } from '../../src/media/audio/wav-audio.js';
+import { MediaEngine } from '../../src/media/media-engine.js';
+import { PhoneMediaStream } from '../../src/media/media-stream.js';
+import type { SipdeskPeerConnection } from '../../src/media/peer-connection.js';
+import { mediaSchema } from '../../src/config/schema.js';
 import { PortAllocator } from '../../src/media/rtp/port-allocator.js';
 import { encodeWav } from '../../src/media/dsp/wav.js';
 
@@ -72,4 +78,28 @@ export class Recorder implements AudioDevice {
 export function testPortAllocator(): PortAllocator {
   const base = 20000 + 2 * Math.floor(Math.random() * 20000);
   return new PortAllocator({ min: base, max: base + 99 });
+}
+
+export interface MediaSide {
+  engine: MediaEngine;
+  pc: SipdeskPeerConnection;
+  rec: Recorder;
+}
+
+/**
+ * One end of a call on 127.0.0.1: an engine whose microphone plays `freq` and whose speaker is recorded, and
+ * a peer connection with its audio track added, closed when the test ends.
+ */
+export function mediaSide(t: Pick<TestContext, 'after'>, dir: string, name: string, freq: number, media: Record<string, unknown>): MediaSide {
+  const rec = new Recorder(wavAudioDevice({ source: toneWav(dir, `${name}-src.wav`, freq), sink: path.join(dir, `${name}-sink.wav`) }));
+  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: '127.0.0.1', bindAddress: '127.0.0.1', allocator: testPortAllocator() });
+  const Pc = engine.peerConnectionClass();
+  const pc = new Pc({}, {});
+  const stream = new PhoneMediaStream();
+  for (const track of stream.getTracks()) pc.addTrack(track, stream);
+  t.after(async () => {
+    pc.close();
+    await pc.whenClosed();
+  });
+  return { engine, pc, rec };
 }

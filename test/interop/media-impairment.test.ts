@@ -13,17 +13,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MediaEngine } from '../../src/media/media-engine.js';
-import type { SipdeskPeerConnection } from '../../src/media/peer-connection.js';
-import { PhoneMediaStream } from '../../src/media/media-stream.js';
-import { wavAudioDevice } from '../../src/media/audio/wav-audio.js';
 import type { CallMediaStats } from '../../src/media/call-media.js';
 import { dominantFrequency, longestGap, rmsDbfs } from '../../src/media/dsp/analysis.js';
-import { mediaSchema } from '../../src/config/schema.js';
 import { formatCounters, startUdpImpairer, type UdpImpairer } from '../harness/udp-impairer.js';
-import { Recorder, TONE_DBFS, testPortAllocator, toneWav } from '../harness/media-probe.js';
+import { mediaSide, TONE_DBFS, type Recorder } from '../harness/media-probe.js';
 
-const LO = '127.0.0.1';
 const RUN_MS = Number(process.env.IMPAIR_RUN_MS ?? 4000);
 const SKIP_MS = 300;
 const LOSS = Number(process.env.IMPAIR_LOSS ?? 0.05);
@@ -36,26 +30,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 
 
-interface Side {
-  engine: MediaEngine;
-  pc: SipdeskPeerConnection;
-  rec: Recorder;
-}
-
-
-function side(t: TestContext, dir: string, name: string, freq: number, media: Record<string, unknown>): Side {
-  const rec = new Recorder(wavAudioDevice({ source: toneWav(dir, `${name}-src.wav`, freq), sink: path.join(dir, `${name}-sink.wav`) }));
-  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: LO, bindAddress: LO, allocator: testPortAllocator() });
-  const Pc = engine.peerConnectionClass();
-  const pc = new Pc({}, {});
-  const stream = new PhoneMediaStream();
-  for (const track of stream.getTracks()) pc.addTrack(track, stream);
-  t.after(async () => {
-    pc.close();
-    await pc.whenClosed();
-  });
-  return { engine, pc, rec };
-}
 
 /** The audio m= line's port and the c= address (session or media level) of an SDP text. */
 function audioTransport(sdp: string): { address: string; port: number } {
@@ -105,8 +79,8 @@ function jbLine(s: CallMediaStats | undefined): string {
 async function impairedCall(t: TestContext, codec: string): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sipdesk-impair-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const a = side(t, dir, 'a', 1000, { codecs: [codec] });
-  const b = side(t, dir, 'b', 440, { codecs: [codec] });
+  const a = mediaSide(t, dir, 'a', 1000, { codecs: [codec] });
+  const b = mediaSide(t, dir, 'b', 440, { codecs: [codec] });
 
   const offer = await a.pc.createOffer();
   await a.pc.setLocalDescription(offer);

@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MediaEngine, type EngineDtmfEvent } from '../../src/media/media-engine.js';
 import { SipdeskPeerConnection } from '../../src/media/peer-connection.js';
-import { PhoneMediaStream } from '../../src/media/media-stream.js';
 import { wavAudioDevice } from '../../src/media/audio/wav-audio.js';
 import { dominantFrequency, longestGapMs, rmsDbfs } from '../../src/media/dsp/analysis.js';
 import { setDirection } from '../../src/media/sdp/negotiate.js';
 import { mediaSchema } from '../../src/config/schema.js';
-import { Recorder, TONE_DBFS, testPortAllocator, toneWav } from '../harness/media-probe.js';
+import { mediaSide, TONE_DBFS, type MediaSide, type Recorder } from '../harness/media-probe.js';
 
 const LO = '127.0.0.1';
 
@@ -23,28 +22,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 
 
-interface Side {
-  engine: MediaEngine;
-  pc: SipdeskPeerConnection;
-  rec: Recorder;
+interface Side extends MediaSide {
   dtmf: EngineDtmfEvent[];
 }
 
 
 function side(t: TestContext, dir: string, name: string, freq: number, media: Record<string, unknown>): Side {
-  const rec = new Recorder(wavAudioDevice({ source: toneWav(dir, `${name}-src.wav`, freq), sink: path.join(dir, `${name}-sink.wav`) }));
-  const engine = new MediaEngine({ media: mediaSchema.parse(media), audioDevice: rec, localAddress: LO, bindAddress: LO, allocator: testPortAllocator() });
-  const Pc = engine.peerConnectionClass();
-  const pc = new Pc({}, {});
-  const stream = new PhoneMediaStream();
-  for (const track of stream.getTracks()) pc.addTrack(track, stream);
+  const end = mediaSide(t, dir, name, freq, media);
   const dtmf: EngineDtmfEvent[] = [];
-  engine.on('dtmf', (e) => dtmf.push(e));
-  t.after(async () => {
-    pc.close();
-    await pc.whenClosed();
-  });
-  return { engine, pc, rec, dtmf };
+  end.engine.on('dtmf', (e) => dtmf.push(e));
+  return { ...end, dtmf };
 }
 
 /** A offers (optionally with the direction JsSIP would write into the sent text), B answers, A applies. */
