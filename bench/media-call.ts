@@ -16,6 +16,8 @@ import { processCpuMs, rssMiB } from './call-child.js';
 
 const SECONDS = Number(process.env.BENCH_CALL_SECONDS ?? 10);
 const CHILD = join(import.meta.dirname, 'call-child.js');
+// e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the phone's end of the call
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 interface ChildResult {
   cpuPerS: number;
@@ -45,7 +47,7 @@ async function measure(codec: 'PCMU' | 'G722'): Promise<string> {
   const source = join(dir, 'alice-says.wav');
   writeFileSync(source, encodeWav(Int16Array.from({ length: rate * 2 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / rate))), rate));
   try {
-    const child = spawn(process.execPath, [CHILD, String(k.port), codec, String(SECONDS), source], {
+    const child = spawn(process.execPath, [...NODE_ARGS, CHILD, String(k.port), codec, String(SECONDS), source], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, SIPDESK_LOG: 'warn' },
     });

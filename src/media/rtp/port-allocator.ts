@@ -8,6 +8,8 @@
  * possible (stray packets of the previous call then do not land in the next one).
  */
 import dgram from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { createLogger } from '../../util/log.js';
 
 const log = createLogger('rtp-ports');
@@ -64,9 +66,24 @@ function closeSocket(s: dgram.Socket): Promise<void> {
   });
 }
 
+/**
+ * dgram's send() passes every destination through `lookup`, and the default one answers even an IP
+ * literal on the next tick: one extra closure and event-loop turn per RTP packet, the largest single cost
+ * of a call's send path. SDP addresses are nearly always literals, so they are answered at once; a host
+ * name (allowed in c=) still goes to the resolver.
+ */
+const literalFirstLookup = ((hostname: string, options: unknown, callback: (err: Error | null, address: string, family: number) => void): void => {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dnsLookup(hostname, options as number, callback);
+}) as unknown as NonNullable<dgram.SocketOptions['lookup']>;
+
 function bindSocket(type: 'udp4' | 'udp6', address: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const s = dgram.createSocket({ type, reuseAddr: false });
+    const s = dgram.createSocket({ type, reuseAddr: false, lookup: literalFirstLookup });
     const onError = (err: Error): void => {
       void closeSocket(s);
       reject(err);
