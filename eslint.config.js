@@ -30,4 +30,5 @@ export default tseslint.config(
   layer('config', ['sip', 'media', 'ui', 'hal', 'api', 'app', 'phone']),
   layer('ui', ['sip', 'media', 'app']),
   layer('api', ['sip', 'media', 'app']),
+  layer('store', ['sip', 'media', 'ui', 'hal', 'api', 'app']),
 );

@@ -1,46 +1,171 @@
 /**
- * Composition root of one phone: config in, running SIP stack and control API out. Everything is built
- * here and nowhere else, so the simulator can run several phones in one process the same way.
+ * Composition root of one phone: config in, running SIP stack, media engine, call core, call log and
+ * control API out. Everything is built here and nowhere else, so the simulator can run several phones in
+ * one process the same way (each engine is picked through its own pcConfig, see media-engine.ts).
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { PhoneConfig } from '../config/schema.js';
 import { createSipStack, type SipStack } from '../sip/sip-stack.js';
+import { JsSipCallSignaling, type CallingUa } from '../sip/call-signaling.js';
+import { MediaEngine } from '../media/media-engine.js';
+import { createPhoneMediaStream } from '../media/media-stream.js';
+import { LocalSoundPlayer, loadRingtone } from '../media/local-sound.js';
+import type { PcmFrame } from '../media/types.js';
+import { CallControl } from '../phone/call-control.js';
+import { SystemClock } from '../phone/clock.js';
+import { compileDialPlan } from '../phone/dial-plan.js';
+import { InMemoryCallLog, callLogEntryFor, type CallLogStore } from '../phone/call-log.js';
+import { openSqliteCallLog } from '../store/sqlite-call-log.js';
+import { loadUserSettings, saveUserSettings } from '../store/settings-file.js';
 import { ApiServer } from '../api/http-server.js';
 import { statusRoutes } from '../api/routes.js';
+import { callRoutes } from '../api/call-routes.js';
+import { phoneAudioDevice } from './audio-device.js';
+import { PhoneCallAudio } from './call-audio.js';
 import { createLogger } from '../util/log.js';
 
 const log = createLogger('phone');
 
 export interface RunningPhone {
   readonly sip: SipStack;
+  readonly engine: MediaEngine;
+  readonly calls: CallControl;
+  readonly callLog: CallLogStore;
   readonly apiPort: number;
   /** Unregisters (at most unregisterTimeoutMs) and releases every port. */
   stop(unregisterTimeoutMs?: number): Promise<void>;
 }
 
+/** systemd's StateDirectory= when run as the service, else the user's XDG state folder. */
+function dataDirOf(config: PhoneConfig): string {
+  return config.storage.dataDir ?? process.env.STATE_DIRECTORY ?? join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'sipdesk');
+}
+
+function openCallLog(path: string): CallLogStore {
+  try {
+    const store = openSqliteCallLog(path);
+    if (store.recovered) log.warn(`call log: ${store.recovered.reason}; old file kept as ${store.recovered.movedTo}`);
+    return store;
+  } catch (err) {
+    // No writable flash must not mean no phone: calls work, the log lives until restart.
+    log.error(`call log: cannot open ${path} (${(err as Error).message}); keeping it in memory`);
+    return new InMemoryCallLog();
+  }
+}
+
+async function ringtoneOf(config: PhoneConfig): Promise<PcmFrame | undefined> {
+  if (config.audio.ringtone === undefined) return undefined;
+  try {
+    return await loadRingtone(config.audio.ringtone, 16000);
+  } catch (err) {
+    log.warn(`audio.ringtone: ${(err as Error).message}; using the built-in ring`);
+    return undefined;
+  }
+}
+
 export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
+  const dataDir = dataDirOf(config);
   const sip = await createSipStack(config);
-  const api = new ApiServer(statusRoutes({ registration: () => sip.status(), calls: () => [] }));
+  const domain = config.account.aor.replace(/^sips?:/i, '').split('@')[1]!.split(/[;?]/)[0]!;
+
+  const mixer = phoneAudioDevice(config);
+  const engine = new MediaEngine({ media: config.media, audioDevice: mixer, localAddress: sip.contactHost });
+  const uninstall = engine.install(globalThis);
+  const sounds = new LocalSoundPlayer({ device: mixer.deviceFor('local-sound') });
+  const signaling = new JsSipCallSignaling(sip.ua as unknown as CallingUa, {
+    mediaStream: createPhoneMediaStream,
+    pcConfig: engine.pcConfig,
+    dtmf: config.media.dtmf,
+  });
+  signaling.on('session', (_id, session) => engine.attachSession(session as Parameters<MediaEngine['attachSession']>[0]));
+  const pcIdOf = (id: string): string | undefined => (signaling.session(id)?.connection as { id?: string } | undefined)?.id;
+  const audio = new PhoneCallAudio({ engine, sounds, pcIdOf, tonePlan: config.media.tonePlan, volumeDb: config.audio.ringVolumeDb, ...(await ringtoneOf(config).then((r) => (r ? { ringtone: r } : {}))) });
+
+  const plan = compileDialPlan(config.dialPlan);
+  const settingsPath = join(dataDir, 'settings.json');
+  const saved = loadUserSettings(settingsPath);
+  const callsConfig = {
+    ...config.calls,
+    dnd: { ...config.calls.dnd, enabled: saved.dnd ?? config.calls.dnd.enabled },
+    forwarding: { ...config.calls.forwarding, ...(saved.forwarding ?? {}) },
+  };
+  const calls = new CallControl({
+    config: callsConfig,
+    signaling,
+    audio,
+    clock: new SystemClock(),
+    dialPlan: { toTarget: (input) => plan.toTarget(input, domain) },
+    ownAor: config.account.aor,
+  });
+
+  // Network → core.
+  signaling.on('incoming', (id, info) => calls.signalIncoming(id, { ...info, remote: { ...info.remote, ...(info.remote.number ? { number: plan.displayNumber(info.remote.number) } : {}) } }));
+  signaling.on('progress', (id, p) => calls.signalProgress(id, p));
+  signaling.on('connected', (id) => calls.signalConnected(id));
+  signaling.on('ended', (id, info) => calls.signalEnded(id, info));
+  signaling.on('remoteHold', (id, held) => calls.signalRemoteHold(id, held));
+  signaling.on('refer', (id, referId, target) => calls.signalRefer(id, referId, target));
+  signaling.on('transferProgress', (id, status, reason) => calls.signalTransferProgress(id, status, reason));
+  signaling.on('dtmf', (id, digit) => log.info(`${id}: DTMF ${digit} (SIP INFO)`));
+  engine.on('dtmf', (e) => log.info(`${e.callId}: DTMF ${e.digit} (RTP)`));
+
+  const callLog = openCallLog(join(dataDir, 'calllog.db'));
+  calls.onCallEnded((finished) => {
+    try {
+      callLog.add(callLogEntryFor(finished));
+    } catch (err) {
+      // A full or failing disk loses one log entry, never the call or the phone.
+      log.error(`call log: cannot record ${finished.id}: ${(err as Error).message}`);
+    }
+  });
+  let lastSettings = JSON.stringify(saved);
+  calls.onChange((snap) => {
+    const settings = { dnd: snap.dnd, forwarding: { ...snap.forwarding } };
+    const text = JSON.stringify(settings);
+    if (text === lastSettings) return;
+    lastSettings = text;
+    try {
+      saveUserSettings(settingsPath, settings);
+    } catch (err) {
+      log.error(`cannot save settings to ${settingsPath}: ${(err as Error).message}`);
+    }
+  });
+
+  const api = new ApiServer([
+    ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
+    ...callRoutes(calls, callLog),
+  ]);
   let apiPort: number;
   try {
     apiPort = await api.listen(config.api.port, config.api.host);
   } catch (err) {
     await sip.socket.close();
+    uninstall();
+    callLog.close();
     throw new Error(`control API cannot listen on ${config.api.host}:${config.api.port}: ${(err as Error).message}`);
   }
   sip.registration.on('state', (s: { state: string; reason?: string }) =>
     log.info(`registration ${s.state}${s.reason ? ` (${s.reason})` : ''}`),
   );
-  log.info(`${config.account.aor}: instance urn:uuid:${sip.instanceId}, contact ${sip.status().contact}, api http://${config.api.host}:${apiPort}`);
+  log.info(`${config.account.aor}: instance urn:uuid:${sip.instanceId}, contact ${sip.status().contact}, api http://${config.api.host}:${apiPort}, data ${dataDir}`);
   sip.start();
 
   let stopping: Promise<void> | undefined;
   return {
     sip,
+    engine,
+    calls,
+    callLog,
     apiPort,
     stop(unregisterTimeoutMs = 1500) {
       stopping ??= (async () => {
+        for (const c of calls.snapshot().calls) signaling.hangup(c.id);
         await sip.stop(unregisterTimeoutMs);
         await api.close();
+        await sounds.stop();
+        uninstall();
+        callLog.close();
       })();
       return stopping;
     },

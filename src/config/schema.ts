@@ -6,6 +6,8 @@
  * Defaults are written next to each field; README.md lists them too.
  */
 import { z } from 'zod';
+import { callsSchema } from './calls-schema.js';
+import { dialPlanSchema } from './dial-plan-schema.js';
 
 /** sip:user@host[:port][;params] or sips:… — kept as a string; parsed where it is used. */
 const sipUri = z
@@ -111,11 +113,21 @@ export const mediaSchema = z
   .refine((m) => m.jitterMinMs <= m.jitterMaxMs, { message: 'jitterMinMs must not exceed jitterMaxMs', path: ['jitterMinMs'] });
 
 export const audioSchema = z.strictObject({
-  /** Which device: the board's (default), ALSA via PortAudio, WAV files (tests, simulator), or none. */
-  device: z.enum(['board', 'alsa', 'wav', 'null']).default('board'),
-  /** ALSA/PortAudio device names for 'alsa' ('default' = ALSA default PCM). */
+  /**
+   * Which device: the board's (default), ALSA through libasound2 (every architecture), PortAudio through
+   * naudiodon (x86-64 and armhf only: its bundled library does not link on arm64), WAV files (tests,
+   * simulator), or none.
+   */
+  device: z.enum(['board', 'alsa', 'portaudio', 'wav', 'null']).default('board'),
+  /** ALSA/PortAudio device names for 'alsa' and 'portaudio' ('default' = ALSA default PCM). */
   capture: z.string().default('default'),
   playback: z.string().default('default'),
+  /** ALSA buffer (and capture bound) in ms for 'alsa'. */
+  latencyMs: z.number().int().min(10).max(2000).default(60),
+  /** Ringtone WAV file (any common rate; looped); default: a synthesized ring. */
+  ringtone: z.string().optional(),
+  /** Ringer and local tone volume in dB (0 = as recorded / the tone plan's level). */
+  ringVolumeDb: z.number().min(-60).max(20).default(0),
   /** For 'wav': what the microphone "hears" (looped) and where what the speaker plays is recorded. */
   wavSource: z.string().optional(),
   wavSink: z.string().optional(),
@@ -137,6 +149,14 @@ export const configSchema = z.strictObject({
   media: mediaSchema.default(() => mediaSchema.parse({})),
   audio: audioSchema.default(() => audioSchema.parse({})),
   log: logSchema.default(() => logSchema.parse({})),
+  calls: callsSchema.default(() => callsSchema.parse({})),
+  dialPlan: dialPlanSchema.default(() => dialPlanSchema.parse({})),
+  storage: z
+    .strictObject({
+      /** Where the call log and the user's settings live; default $STATE_DIRECTORY (systemd) or ~/.local/state/sipdesk. */
+      dataDir: z.string().min(1).optional(),
+    })
+    .default({}),
 });
 
 export type PhoneConfig = z.infer<typeof configSchema>;

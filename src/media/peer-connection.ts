@@ -65,6 +65,8 @@ export interface PeerConnectionHost {
   /** Address the RTP sockets bind to. */
   readonly bindAddress: string;
   readonly audioDevice: AudioDevice;
+  /** The device for one peer connection's call (the mixer's per-call view); default audioDevice. */
+  audioDeviceFor?(pcId: string): AudioDevice;
   readonly allocator: PortAllocator;
   /** Shorter RTCP intervals for tests. */
   readonly rtcpMinIntervalMs?: number;
@@ -426,7 +428,7 @@ export class SipdeskPeerConnection {
         rtp,
         srtpHook: this.#hook,
         session,
-        audioDevice: this.#host.audioDevice,
+        audioDevice: this.#host.audioDeviceFor?.(this.id) ?? this.#host.audioDevice,
         jitterMinMs: this.#host.media.jitterMinMs,
         jitterMaxMs: this.#host.media.jitterMaxMs,
         mutedSource: () => track()?.enabled === false,

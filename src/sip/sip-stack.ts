@@ -34,6 +34,8 @@ export interface SipStack {
   readonly socket: FlowSocket;
   readonly registration: RegistrationController;
   readonly instanceId: string;
+  /** Our address as peers reach it (Contact, Via; the media engine writes it into SDP). */
+  readonly contactHost: string;
   status(): RegistrationStatus;
   start(): void;
   /** Unregisters (bounded by timeoutMs), then closes every connection. */
@@ -206,6 +208,7 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
     socket,
     registration,
     instanceId,
+    contactHost,
     status: () => registration.status(),
     start: () => ua.start(),
     async stop(timeoutMs: number) {

@@ -19,6 +19,12 @@ export interface TestPhone {
   status(): Promise<PhoneStatus>;
   /** Polls the API until registration.state is `state` (and `check` agrees); returns that status. */
   waitForState(state: PhoneStatus['registration']['state'], timeoutMs?: number, check?: (s: PhoneStatus) => boolean): Promise<PhoneStatus>;
+  /** Calls the control API: resolves with the HTTP status and the JSON body. */
+  api(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** Polls GET path until check(body) holds; returns that body. */
+  waitForApi<T>(path: string, check: (body: T) => boolean, timeoutMs?: number): Promise<T>;
+  /** Where the phone keeps its call log and settings. */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +64,8 @@ export async function startPhone(o: PhoneOptions): Promise<TestPhone> {
       sip: { listenPort: sipPort, listenAddress: '127.0.0.1', contactHost: '127.0.0.1' },
       device: { instanceId: o.instanceId ?? '00000000-0000-4000-8000-' + String(sipPort).padStart(12, '0') },
       log: { level: 'info', sipTrace: true },
+      // Never the developer's own ~/.local/state/sipdesk: each test phone keeps its data in the workdir.
+      storage: { dataDir: join(o.workdir, `${o.name}-data`) },
     },
     o.config ?? {},
   );
@@ -93,6 +101,29 @@ export async function startPhone(o: PhoneOptions): Promise<TestPhone> {
     }
     throw new Error(`${o.name}: not ${state} within ${timeoutMs} ms; last status ${JSON.stringify(last)}\n${proc.output().slice(-3000)}`);
   };
+  const api: TestPhone['api'] = async (method, path, body) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+    return { status: res.status, body: (await res.json()) };
+  };
+  const waitForApi = async <T>(path: string, check: (body: T) => boolean, timeoutMs = 10_000): Promise<T> => {
+    const end = Date.now() + timeoutMs;
+    let last: unknown = 'no answer yet';
+    while (Date.now() < end) {
+      if (!proc.running) throw new Error(`${o.name} exited while waiting on ${path}:\n${proc.output().slice(-3000)}`);
+      try {
+        const r = await api('GET', path);
+        last = r.body;
+        if (r.status === 200 && check(r.body as T)) return r.body as T;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${o.name}: ${path} not as expected within ${timeoutMs} ms; last ${JSON.stringify(last)}\n${proc.output().slice(-3000)}`);
+  };
   return {
     process: proc,
     apiPort,
@@ -100,6 +131,9 @@ export async function startPhone(o: PhoneOptions): Promise<TestPhone> {
     configFile,
     status,
     waitForState,
+    api,
+    waitForApi,
+    dataDir: join(o.workdir, `${o.name}-data`),
     stop: async () => {
       await proc.stop(5000);
     },

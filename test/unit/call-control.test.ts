@@ -65,7 +65,7 @@ test('outgoing call: dial → ringback tone → connected (audible) → hang up;
   t.core.signalEnded(id, { originator: 'local' });
   assert.equal(t.core.snapshot().calls.length, 0);
   assert.equal(t.ended[0]?.outcome, 'answered');
-  assert.equal(t.ended[0]!.endedAt - t.ended[0]!.answeredAt!, 60_000);
+  assert.equal(t.ended[0].endedAt - t.ended[0].answeredAt!, 60_000);
 });
 
 test('outgoing call refused busy: notice, busy tone for a while, logged busy; cancel before answer is "cancelled"', () => {
@@ -91,7 +91,7 @@ test('3xx redirect is followed on the same line up to the loop limit', () => {
   t.core.signalEnded(id, { originator: 'remote', status: 302, redirectTo: ['sip:desk@example.com'] });
   const [d1] = t.take('dial');
   assert.equal(d1?.[2], 'sip:desk@example.com');
-  const id2 = d1![1] as string;
+  const id2 = d1[1] as string;
   assert.equal(t.core.snapshot().calls[0]?.line, 1);
   t.core.signalEnded(id2, { originator: 'remote', status: 302, redirectTo: ['sip:desk2@example.com'] });
   const id3 = t.take('dial')[0]![1] as string;
@@ -230,7 +230,7 @@ test('transferee: REFER accepted per config starts a new call; refused when off'
   t.core.signalRefer(id, 'r1', 'sip:carol@example.com');
   const [op] = t.take();
   assert.equal(op?.[0], 'acceptRefer');
-  const newId = op![3] as string;
+  const newId = op[3] as string;
   assert.equal(t.core.snapshot().calls.find((c) => c.id === newId)?.remote.uri, 'sip:carol@example.com');
   t.core.signalConnected(newId);
   assert.deepEqual(t.take(), [['hold', id]]);
@@ -297,10 +297,10 @@ test('forwarding by the PBX dials the feature codes and hangs up after the confi
   t.core.setForwarding('always', '2009');
   const [op] = t.take();
   assert.deepEqual(op?.slice(2), ['sip:*722009@example.com']);
-  t.core.signalConnected(op![1] as string);
+  t.core.signalConnected(op[1] as string);
   t.clock.advance(2000);
-  assert.deepEqual(t.take(), [['hangup', op![1]]]);
-  t.core.signalEnded(op![1] as string, { originator: 'local' });
+  assert.deepEqual(t.take(), [['hangup', op[1]]]);
+  t.core.signalEnded(op[1] as string, { originator: 'local' });
   assert.equal(t.ended.length, 0, 'feature-code calls stay out of the call log');
   t.core.setForwarding('always', '');
   assert.deepEqual(t.take()[0]?.slice(2), ['sip:*73@example.com']);

@@ -182,3 +182,23 @@ test('MediaEngine.install sets RTCPeerConnection and RTCSessionDescription', () 
   restore();
   assert.equal(target.RTCPeerConnection, undefined);
 });
+
+test('two engines in one process: the global RTCPeerConnection builds the engine named in pcConfig', () => {
+  const a = new MediaEngine({ media: mediaSchema.parse({}), audioDevice: wavAudioDevice({}), localAddress: LO });
+  const b = new MediaEngine({ media: mediaSchema.parse({}), audioDevice: wavAudioDevice({}), localAddress: '127.0.0.2' });
+  const target: Record<string, unknown> = {};
+  const undoA = a.install(target);
+  const undoB = b.install(target);
+  const Pc = target.RTCPeerConnection as new (c?: unknown) => SipdeskPeerConnection;
+  const pcA = new Pc(a.pcConfig);
+  const pcB = new Pc(b.pcConfig);
+  assert.ok(pcA instanceof a.peerConnectionClass());
+  assert.ok(pcB instanceof b.peerConnectionClass());
+  assert.equal(pcA instanceof b.peerConnectionClass(), false);
+  pcA.close();
+  pcB.close();
+  undoB();
+  assert.ok(target.RTCPeerConnection !== undefined, 'engine a still installed');
+  undoA();
+  assert.equal(target.RTCPeerConnection, undefined);
+});

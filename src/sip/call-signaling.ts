@@ -1,0 +1,380 @@
+/**
+ * Calls over JsSIP: the signaling port of the call core (src/phone/call-ports.ts CallSignaling, matched
+ * structurally — src/sip does not import src/phone) plus the events the core is told. One JsSIP RTCSession
+ * per call id; ids for our calls come from the core, ids for the network's calls are made here ("i1"…).
+ *
+ * JsSIP does the dialogs, re-INVITEs, REFER subscriptions and Replaces matching; this adapter translates its
+ * session events into call facts (who is calling, early media, remote hold, redirect targets, transfer
+ * progress) with the parsers of call-headers.ts, and picks the DTMF transport.
+ */
+import { EventEmitter } from 'node:events';
+import { createLogger } from '../util/log.js';
+import { answerAfter, buildDiversion, buildReplaces, callerIdentity, forwardedFrom, reasonText, referToWithReplaces, splitHeaderList, type ReplacesSpec } from './call-headers.js';
+
+const log = createLogger('calls');
+
+/** The parts of JsSIP's message objects we read (its typings are incomplete). */
+interface SipMessage {
+  readonly status_code?: number;
+  readonly reason_phrase?: string;
+  readonly body?: string;
+  getHeader(name: string): string | undefined;
+  getHeaders(name: string): string[];
+  hasHeader(name: string): boolean;
+}
+
+interface ReferEvent {
+  readonly request: SipMessage & { readonly refer_to?: { readonly uri: { toString(): string; clone(): { clearHeaders(): void; toString(): string } } } };
+  accept(initCallback?: (session: JsSipSession) => void, options?: Record<string, unknown>): void;
+  reject(): void;
+}
+
+export interface JsSipSession extends NodeJS.EventEmitter {
+  readonly connection?: unknown;
+  readonly remote_identity?: { readonly uri: { toString(): string } };
+  answer(options: Record<string, unknown>): void;
+  terminate(options?: Record<string, unknown>): void;
+  hold(options?: Record<string, unknown>, done?: () => void): boolean;
+  unhold(options?: Record<string, unknown>, done?: () => void): boolean;
+  sendDTMF(tones: string, options?: Record<string, unknown>): void;
+  refer(target: string, options?: Record<string, unknown>): NodeJS.EventEmitter | false;
+  isEnded(): boolean;
+}
+
+export interface CallingUa extends NodeJS.EventEmitter {
+  call(target: string, options: Record<string, unknown>): JsSipSession;
+}
+
+/** Mirrors src/phone/call-ports.ts (structural: the core's types fit these). */
+export interface SignalIncomingInfo {
+  remote: { uri: string; name?: string; number?: string; private?: boolean };
+  forwardedFrom?: { uri: string; name?: string; reason?: string };
+  diversions: number;
+  answerAfterS?: number;
+  replaces?: string;
+}
+
+export interface SignalEndInfo {
+  originator: 'local' | 'remote' | 'system';
+  status?: number;
+  reason?: string;
+  redirectTo?: string[];
+}
+
+export interface CallSignalingEvents {
+  incoming: [id: string, info: SignalIncomingInfo];
+  progress: [id: string, progress: { earlyMedia: boolean }];
+  connected: [id: string];
+  ended: [id: string, info: SignalEndInfo];
+  remoteHold: [id: string, held: boolean];
+  refer: [id: string, referId: string, target: string];
+  transferProgress: [id: string, status: number, reason?: string];
+  /** DTMF the peer sent by SIP INFO (RFC 4733 digits come from the media engine). */
+  dtmf: [id: string, digit: string];
+  /** Every new session, for the media engine's attachSession. */
+  session: [id: string, session: JsSipSession];
+}
+
+export interface CallSignalingOptions {
+  /** A fresh local audio stream per call (media's createPhoneMediaStream; app passes it in). */
+  readonly mediaStream: () => unknown;
+  /** JsSIP's pcConfig for every call (names this phone's media engine when several phones share a process). */
+  readonly pcConfig?: object;
+  /** 'rfc4733' sends DTMF in RTP (falls back to INFO when the peer has no telephone-event); 'info' always INFO. */
+  readonly dtmf: 'rfc4733' | 'info';
+}
+
+const MEDIA_CONSTRAINTS = { audio: true, video: false };
+
+/** The URI inside a Contact/Refer-To value ("<sip:a@b>;expires=…" → "sip:a@b"). */
+function uriOf(value: string): string {
+  const m = /<([^>]*)>/.exec(value);
+  return (m ? m[1]! : value.split(';')[0]!).trim();
+}
+
+export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
+  readonly #ua: CallingUa;
+  readonly #o: CallSignalingOptions;
+  readonly #sessions = new Map<string, JsSipSession>();
+  readonly #ids = new WeakMap<JsSipSession, string>();
+  readonly #refers = new Map<string, { callId: string; event: ReferEvent }>();
+  /** Requests of INVITEs with Replaces we accepted, → the id of the call they replace. */
+  readonly #replacing = new WeakMap<object, string>();
+  #pendingLocalId: string | undefined;
+  #incoming = 0;
+  #referCount = 0;
+
+  constructor(ua: CallingUa, o: CallSignalingOptions) {
+    super();
+    this.#ua = ua;
+    this.#o = o;
+    ua.on('newRTCSession', (e: { originator: string; session: JsSipSession; request?: SipMessage }) => this.#onNewSession(e));
+  }
+
+  /** The call's JsSIP session (the media engine maps its peer connection to the call). */
+  session(id: string): JsSipSession | undefined {
+    return this.#sessions.get(id);
+  }
+
+  idOf(session: JsSipSession): string | undefined {
+    return this.#ids.get(session);
+  }
+
+  // ---- CallSignaling -----------------------------------------------------------------------------------
+
+  dial(id: string, target: string, options: { replaces?: string } = {}): void {
+    const extraHeaders: string[] = [];
+    const dialog = options.replaces !== undefined ? this.#dialogOf(options.replaces) : undefined;
+    const replaces = dialog ? buildReplaces(dialog) : undefined;
+    if (replaces !== undefined) extraHeaders.push(`Replaces: ${replaces}`);
+    this.#pendingLocalId = id;
+    try {
+      this.#ua.call(target, { ...this.#media(), extraHeaders });
+    } catch (err) {
+      // JsSIP throws on a target it cannot make a URI of: the call fails like any other, asynchronously.
+      log.warn(`${id}: cannot call ${target}: ${(err as Error).message}`);
+      queueMicrotask(() => this.emit('ended', id, { originator: 'system', reason: 'Invalid number' }));
+    } finally {
+      this.#pendingLocalId = undefined;
+    }
+  }
+
+  answer(id: string): void {
+    this.#with(id, 'answer', (s) => s.answer(this.#media()));
+  }
+
+  reject(id: string, status: number): void {
+    this.#with(id, 'reject', (s) => s.terminate({ status_code: status }));
+  }
+
+  redirect(id: string, to: string, diversion: { uri: string; reason: 'unconditional' | 'user-busy' | 'no-answer' | 'do-not-disturb' | 'deflection' }): void {
+    const div = buildDiversion({ uri: diversion.uri, reason: diversion.reason });
+    this.#with(id, 'redirect', (s) =>
+      s.terminate({
+        status_code: 302,
+        reason_phrase: 'Moved Temporarily',
+        extraHeaders: [`Contact: <${to}>`, ...(div !== undefined ? [`Diversion: ${div}`] : [])],
+      }),
+    );
+  }
+
+  hangup(id: string): void {
+    this.#with(id, 'hang up', (s) => {
+      if (!s.isEnded()) s.terminate();
+    });
+  }
+
+  hold(id: string): void {
+    this.#reoffer(id, 'hold', (s, done) => s.hold({}, done));
+  }
+
+  resume(id: string): void {
+    this.#reoffer(id, 'resume', (s, done) => s.unhold({}, done));
+  }
+
+  sendDtmf(id: string, digits: string): void {
+    this.#with(id, 'DTMF', (s) => {
+      if (this.#o.dtmf === 'rfc4733') {
+        try {
+          s.sendDTMF(digits, { transportType: 'RFC2833', duration: 100, interToneGap: 70 });
+          return;
+        } catch (err) {
+          // The peer did not offer telephone-event: INFO (application/dtmf-relay) is the fallback.
+          log.debug(`${id}: RTP DTMF not possible (${(err as Error).message}); using SIP INFO`);
+        }
+      }
+      s.sendDTMF(digits, { transportType: 'INFO', duration: 100, interToneGap: 70 });
+    });
+  }
+
+  transfer(id: string, target: string): void {
+    this.#refer(id, target);
+  }
+
+  /**
+   * Refer-To names the consultation party with Replaces of *that* dialog as the party will see it: its
+   * to-tag is our remote tag (RFC 3891 §3). Built here from the dialog, not by JsSIP's refer({replaces}),
+   * which writes the tags of a call we received the wrong way round.
+   */
+  transferReplacing(id: string, to: string): void {
+    const other = this.#sessions.get(to);
+    const dialog = this.#dialogOf(to);
+    const target = other?.remote_identity && dialog ? referToWithReplaces(other.remote_identity.uri.toString(), dialog) : undefined;
+    if (target === undefined) {
+      queueMicrotask(() => this.emit('transferProgress', id, 481, 'Consultation call gone'));
+      return;
+    }
+    this.#refer(id, target);
+  }
+
+  /** The call's dialog as the Replaces header of its remote party needs it. */
+  #dialogOf(id: string): ReplacesSpec | undefined {
+    const d = (this.#sessions.get(id) as { _dialog?: { id?: { call_id: string; local_tag: string; remote_tag: string } } } | undefined)?._dialog?.id;
+    return d ? { callId: d.call_id, toTag: d.remote_tag, fromTag: d.local_tag } : undefined;
+  }
+
+  acceptRefer(id: string, referId: string, newId: string): void {
+    const refer = this.#refers.get(referId)?.event;
+    this.#refers.delete(referId);
+    if (refer === undefined) {
+      queueMicrotask(() => this.emit('ended', newId, { originator: 'system', reason: 'Transfer request gone' }));
+      return;
+    }
+    this.#pendingLocalId = newId;
+    try {
+      refer.accept(undefined, this.#media());
+    } catch (err) {
+      log.warn(`${id}: cannot follow the transfer: ${(err as Error).message}`);
+      queueMicrotask(() => this.emit('ended', newId, { originator: 'system', reason: 'Transfer failed' }));
+    } finally {
+      this.#pendingLocalId = undefined;
+    }
+    // JsSIP's accept() refuses silently when the call is no longer confirmed: no session was made then.
+    if (!this.#sessions.has(newId)) queueMicrotask(() => this.#sessions.has(newId) || this.emit('ended', newId, { originator: 'system', reason: 'Transfer failed' }));
+  }
+
+  rejectRefer(_id: string, referId: string): void {
+    this.#refers.get(referId)?.event.reject();
+    this.#refers.delete(referId);
+  }
+
+  #media(): Record<string, unknown> {
+    return { mediaStream: this.#o.mediaStream(), mediaConstraints: MEDIA_CONSTRAINTS, ...(this.#o.pcConfig ? { pcConfig: this.#o.pcConfig } : {}) };
+  }
+
+  // ---- JsSIP events ------------------------------------------------------------------------------------
+
+  #onNewSession(e: { originator: string; session: JsSipSession; request?: SipMessage }): void {
+    const session = e.session;
+    const local = e.originator === 'local';
+    const id = local ? this.#pendingLocalId ?? `o-unknown-${++this.#incoming}` : `i${++this.#incoming}`;
+    this.#sessions.set(id, session);
+    this.#ids.set(session, id);
+    this.emit('session', id, session);
+    this.#watch(id, session);
+    if (local) return;
+
+    const request = e.request;
+    if (request === undefined) return;
+    const info: SignalIncomingInfo = { remote: { uri: session.remote_identity?.uri.toString() ?? 'sip:unknown@invalid' }, diversions: 0 };
+    try {
+      const who = callerIdentity({
+        pAssertedIdentity: request.getHeaders('P-Asserted-Identity'),
+        remotePartyId: request.getHeaders('Remote-Party-ID'),
+        from: request.getHeader('From') ?? '',
+        privacy: request.getHeader('Privacy'),
+      });
+      if (who) info.remote = { uri: who.uri, ...(who.name ? { name: who.name } : {}), ...(who.number ? { number: who.number } : {}), private: who.private };
+      const fwd = forwardedFrom({ diversion: request.getHeaders('Diversion'), historyInfo: request.getHeaders('History-Info') });
+      if (fwd) {
+        info.forwardedFrom = { uri: fwd.uri, ...(fwd.name ? { name: fwd.name } : {}), ...(fwd.reason ? { reason: fwd.reason } : {}) };
+        info.diversions = fwd.count;
+      }
+      const after = answerAfter({ alertInfo: request.getHeaders('Alert-Info'), callInfo: request.getHeaders('Call-Info') });
+      if (after !== undefined) info.answerAfterS = after;
+    } catch (err) {
+      // A header we cannot read must not cost the call: it rings with what JsSIP parsed.
+      log.warn(`${id}: unreadable caller headers: ${(err as Error).message}`);
+    }
+    const replaced = this.#replacing.get(request);
+    if (replaced !== undefined) info.replaces = replaced;
+    this.emit('incoming', id, info);
+  }
+
+  #watch(id: string, s: JsSipSession): void {
+    s.on('progress', (e: { originator: string; response?: SipMessage }) => {
+      if (e.originator !== 'remote' || e.response === undefined) return;
+      const early = e.response.status_code === 183 && (e.response.body ?? '').length > 0;
+      this.emit('progress', id, { earlyMedia: early });
+    });
+    s.on('confirmed', () => this.emit('connected', id));
+    s.on('hold', (e: { originator: string }) => e.originator === 'remote' && this.emit('remoteHold', id, true));
+    s.on('unhold', (e: { originator: string }) => e.originator === 'remote' && this.emit('remoteHold', id, false));
+    s.on('newDTMF', (e: { originator: string; dtmf?: { tone?: string } }) => {
+      if (e.originator === 'remote' && typeof e.dtmf?.tone === 'string') this.emit('dtmf', id, e.dtmf.tone);
+    });
+    s.on('refer', (e: ReferEvent) => {
+      const referId = `r${++this.#referCount}`;
+      const uri = e.request.refer_to?.uri;
+      if (uri === undefined) {
+        e.reject();
+        return;
+      }
+      const target = uri.clone();
+      target.clearHeaders();
+      this.#refers.set(referId, { callId: id, event: e });
+      this.emit('refer', id, referId, target.toString());
+    });
+    s.on('replaces', (e: { request: object; accept(cb?: unknown): void }) => {
+      // We are the target of an attended transfer (or our call is picked up): the new INVITE takes this
+      // call's place; the core answers it without ringing.
+      this.#replacing.set(e.request, id);
+      e.accept();
+    });
+    const finish = (info: SignalEndInfo): void => {
+      if (this.#sessions.get(id) !== s) return;
+      this.#sessions.delete(id);
+      for (const [rid, r] of this.#refers) if (r.callId === id) this.#refers.delete(rid);
+      this.emit('ended', id, info);
+    };
+    s.on('ended', (e: { originator: string }) => finish({ originator: e.originator === 'local' ? 'local' : e.originator === 'remote' ? 'remote' : 'system' }));
+    s.on('failed', (e: { originator: string; cause?: string; message?: SipMessage }) => {
+      const status = e.originator === 'remote' ? e.message?.status_code : undefined;
+      const info: SignalEndInfo = { originator: e.originator === 'local' ? 'local' : e.originator === 'remote' ? 'remote' : 'system' };
+      if (status !== undefined) {
+        info.status = status;
+        info.reason = reasonText(status, e.message?.getHeader('Reason'));
+        if (status >= 300 && status < 400) {
+          info.redirectTo = (e.message?.getHeaders('Contact') ?? []).flatMap((v) => splitHeaderList(v)).map(uriOf).filter((u) => /^sips?:/i.test(u));
+        }
+      } else if (e.originator === 'system') {
+        info.reason = e.cause === 'Request Timeout' || e.cause === 'No Answer' ? 'No answer' : e.cause === 'Connection Error' ? 'Network problem' : e.cause ?? 'Call failed';
+      }
+      finish(info);
+    });
+  }
+
+  #refer(id: string, target: string): void {
+    this.#with(id, 'transfer', (s) => {
+      const report = (status: number, reason?: string): void => {
+        this.emit('transferProgress', id, status, reason);
+      };
+      const subscriber = s.refer(target, {
+        eventHandlers: {
+          requestFailed: (e: { response?: SipMessage; cause?: string }) =>
+            report(e.response?.status_code ?? 500, (e.response ? reasonText(e.response.status_code ?? 500, e.response.getHeader('Reason')) : undefined) ?? e.cause),
+          accepted: (e: { status_line?: { status_code: number; reason_phrase: string } }) => report(e.status_line?.status_code ?? 200, e.status_line?.reason_phrase),
+          failed: (e: { status_line?: { status_code: number; reason_phrase: string } }) => {
+            const code = e.status_line?.status_code ?? 500;
+            report(code, reasonText(code, undefined));
+          },
+        },
+      });
+      if (subscriber === false) queueMicrotask(() => report(491, 'Call not ready for transfer'));
+    });
+  }
+
+  /** hold/unhold: JsSIP refuses while another re-INVITE is in flight; try again shortly instead of losing it. */
+  #reoffer(id: string, what: string, act: (s: JsSipSession, done: () => void) => boolean, attempt = 0): void {
+    this.#with(id, what, (s) => {
+      if (act(s, () => undefined)) return;
+      if (attempt < 5 && !s.isEnded()) setTimeout(() => this.#reoffer(id, what, act, attempt + 1), 200 * (attempt + 1)).unref();
+      else log.warn(`${id}: ${what} not possible now`);
+    });
+  }
+
+  #with(id: string, what: string, act: (s: JsSipSession) => void): void {
+    const s = this.#sessions.get(id);
+    if (s === undefined) {
+      log.debug(`${id}: ${what}: no such call (already ended)`);
+      return;
+    }
+    try {
+      act(s);
+    } catch (err) {
+      // JsSIP throws on calls in the wrong state (e.g. answer after CANCEL crossed): the call's own events
+      // tell the core what happened; the phone goes on.
+      log.warn(`${id}: ${what} failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+// Call control end to end: the sipdesk phone (the real CLI, driven through its control API) against
+// baresip phones through Kamailio — outgoing and incoming calls, hold/resume, blind transfer, phone-side
+// forwarding, and the call log and settings surviving a restart.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKamailio, type Kamailio } from '../harness/kamailio.js';
+import { startBaresip, type Baresip } from '../harness/baresip.js';
+import { startPhone, type TestPhone } from '../harness/phone.js';
+import { useWorkdir } from '../harness/workdir.js';
+
+interface Snapshot {
+  calls: { id: string; state: string; direction: string; localHold: boolean; remote: { uri: string; name?: string } }[];
+  forwarding: Record<string, string>;
+  dnd: boolean;
+}
+interface LogBody {
+  entries: { direction: string; outcome: string; remoteUri: string; durationS: number }[];
+}
+
+interface Rig {
+  k: Kamailio;
+  alice: TestPhone;
+  bob: Baresip;
+  carol: Baresip;
+  restartAlice(): Promise<TestPhone>;
+}
+
+async function rig(t: TestContext, name: string): Promise<Rig & { pass(): void }> {
+  const w = useWorkdir(t, name);
+  const k = await startKamailio({ workdir: w.path });
+  w.defer(() => k.stop());
+  const [bob, carol] = await Promise.all(
+    ['bob', 'carol'].map((user) => startBaresip({ workdir: w.path, user, registrar: `${k.ip}:${k.port}`, accountParams: ';answermode=auto;audio_codecs=PCMU' })),
+  );
+  w.defer(() => bob!.stop());
+  w.defer(() => carol!.stop());
+  const aliceOptions = { workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`, config: { media: { codecs: ['PCMU'] } } };
+  let alice = await startPhone(aliceOptions);
+  w.defer(() => alice.stop());
+  await alice.waitForState('registered');
+  return {
+    k, alice, bob: bob!, carol: carol!,
+    async restartAlice() {
+      await alice.stop();
+      alice = await startPhone(aliceOptions);
+      await alice.waitForState('registered');
+      return alice;
+    },
+    pass: () => w.pass(),
+  };
+}
+
+const calls = (p: TestPhone, check: (s: Snapshot) => boolean, ms = 8000): Promise<Snapshot> => p.waitForApi<Snapshot>('/api/v1/calls', check, ms);
+
+test('sipdesk calls baresip: connected, hold, resume, hang up; the call log has it', async (t) => {
+  const r = await rig(t, 'calls-outgoing');
+  const dial = await r.alice.api('POST', '/api/v1/calls', { target: 'bob' });
+  assert.equal(dial.status, 201, JSON.stringify(dial.body));
+  const { id } = dial.body as { id: string };
+  await r.bob.ctrl.waitForEvent('CALL_ESTABLISHED', 8000);
+  await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
+
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/hold', { id })).status, 200);
+  await calls(r.alice, (s) => s.calls[0]?.localHold === true);
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/resume', { id })).status, 200);
+  await calls(r.alice, (s) => s.calls[0]?.localHold === false);
+  // An intent the state does not allow is a clear 409, an unknown call 404, a bad body 400.
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/answer', { id })).status, 409);
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/hold', { id: 'nope' })).status, 404);
+  assert.equal((await r.alice.api('POST', '/api/v1/calls', { target: 5 })).status, 400);
+
+  await new Promise((res) => setTimeout(res, 1100));
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/hangup', { id })).status, 200);
+  await r.bob.ctrl.waitForEvent('CALL_CLOSED', 5000);
+  await calls(r.alice, (s) => s.calls.length === 0);
+  const log = await r.alice.waitForApi<LogBody>('/api/v1/calllog?category=dialed', (b) => b.entries.length === 1);
+  assert.equal(log.entries[0]?.outcome, 'answered');
+  assert.match(log.entries[0].remoteUri, /^sip:bob@/);
+  assert.ok(log.entries[0].durationS >= 1, `duration ${log.entries[0].durationS}`);
+  r.pass();
+});
+
+test('baresip calls sipdesk: it rings, is answered through the API, the caller hangs up; logged as received; an unanswered call as missed', async (t) => {
+  const r = await rig(t, 'calls-incoming');
+  assert.equal((await r.bob.ctrl.command('dial', `sip:alice@${r.k.domain}`)).ok, true);
+  const ringing = await calls(r.alice, (s) => s.calls[0]?.state === 'ringing');
+  assert.match(ringing.calls[0]!.remote.uri, /bob@/);
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/answer', {})).status, 200);
+  await r.bob.ctrl.waitForEvent('CALL_ESTABLISHED', 8000);
+  await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
+  assert.equal((await r.bob.ctrl.command('hangup')).ok, true);
+  await calls(r.alice, (s) => s.calls.length === 0);
+
+  const since = r.carol.ctrl.history().length;
+  assert.equal((await r.carol.ctrl.command('dial', `sip:alice@${r.k.domain}`)).ok, true);
+  await calls(r.alice, (s) => s.calls[0]?.state === 'ringing');
+  assert.equal((await r.carol.ctrl.command('hangup')).ok, true);
+  await r.carol.ctrl.waitForEvent('CALL_CLOSED', 5000, since);
+  const log = await r.alice.waitForApi<LogBody & { unseenMissed: number }>('/api/v1/calllog', (b) => b.entries.length === 2);
+  assert.deepEqual(log.entries.map((e) => [e.direction, e.outcome]), [['incoming', 'missed'], ['incoming', 'answered']]);
+  assert.equal(log.unseenMissed, 1);
+  r.pass();
+});
+
+test('blind transfer: sipdesk sends bob to carol (REFER); bob and carol talk, sipdesk is out of the call', async (t) => {
+  const r = await rig(t, 'calls-transfer');
+  const { id } = (await r.alice.api('POST', '/api/v1/calls', { target: 'bob' })).body as { id: string };
+  await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
+  const carolSince = r.carol.ctrl.history().length;
+  const tr = await r.alice.api('POST', '/api/v1/calls/transfer', { id, target: 'carol' });
+  assert.equal(tr.status, 200, JSON.stringify(tr.body));
+  const est = await r.carol.ctrl.waitForEvent('CALL_ESTABLISHED', 10_000, carolSince);
+  assert.match(String(est.peeruri), /bob@/, 'carol talks to bob');
+  await calls(r.alice, (s) => s.calls.length === 0, 10_000);
+  r.pass();
+});
+
+test('forwarding by the phone (always → carol) answers 302; settings and the call log survive a restart', async (t) => {
+  const r = await rig(t, 'calls-forward');
+  const put = await r.alice.api('PUT', '/api/v1/settings/forwarding', { always: 'carol' });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.equal((await r.alice.api('PUT', '/api/v1/settings/forwarding', { always: 'alice' })).status, 400, 'forwarding to itself is refused');
+  const bobSince = r.bob.ctrl.history().length;
+  assert.equal((await r.bob.ctrl.command('dial', `sip:alice@${r.k.domain}`)).ok, true);
+  // baresip follows the 302 to carol; either way alice's part ends with the redirect.
+  const carolSince = r.carol.ctrl.history().length;
+  await Promise.any([r.bob.ctrl.waitForEvent('CALL_CLOSED', 8000, bobSince), r.carol.ctrl.waitForEvent('CALL_ESTABLISHED', 8000, carolSince)]);
+  const log = await r.alice.waitForApi<LogBody>('/api/v1/calllog', (b) => b.entries.length === 1);
+  assert.equal(log.entries[0]?.outcome, 'forwarded');
+  await r.bob.ctrl.command('hangup').catch(() => undefined);
+
+  const again = await r.restartAlice();
+  const snap = await calls(again, () => true);
+  assert.match(snap.forwarding.always ?? '', /^sip:carol@/);
+  const kept = await again.waitForApi<LogBody>('/api/v1/calllog', (b) => b.entries.length === 1);
+  assert.equal(kept.entries[0]?.outcome, 'forwarded');
+  r.pass();
+});
