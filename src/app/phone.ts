@@ -107,8 +107,11 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   signaling.on('remoteHold', (id, held) => calls.signalRemoteHold(id, held));
   signaling.on('refer', (id, referId, target) => calls.signalRefer(id, referId, target));
   signaling.on('transferProgress', (id, status, reason) => calls.signalTransferProgress(id, status, reason));
-  signaling.on('dtmf', (id, digit) => log.info(`${id}: DTMF ${digit} (SIP INFO)`));
-  engine.on('dtmf', (e) => log.info(`${e.callId}: DTMF ${e.digit} (RTP)`));
+  signaling.on('dtmf', (id, digit) => calls.signalDtmf(id, digit));
+  engine.on('dtmf', (e) => {
+    const id = calls.snapshot().calls.find((c) => pcIdOf(c.id) === e.pc.id)?.id;
+    if (id !== undefined) calls.signalDtmf(id, e.digit);
+  });
 
   const callLog = openCallLog(join(dataDir, 'calllog.db'));
   calls.onCallEnded((finished) => {

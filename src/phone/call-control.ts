@@ -30,6 +30,8 @@ export interface CallView {
   readonly startedAt: number;
   readonly answeredAt?: number;
   readonly transfer?: { readonly to: string; readonly state: 'requested' | 'failed'; readonly reason?: string };
+  /** DTMF digits the other party sent in this call (RTP events or SIP INFO), the last 32. */
+  readonly dtmfReceived: string;
 }
 
 export interface CallControlSnapshot {
@@ -104,6 +106,7 @@ interface Call {
   /** Feature-code call (PBX forwarding): not logged, hung up once the PBX answered. */
   service: boolean;
   transfer?: { to: string; state: 'requested' | 'failed'; reason?: string; peer?: CallId };
+  dtmfReceived: string;
   timers: TimerHandle[];
 }
 
@@ -509,6 +512,14 @@ export class CallControl {
     this.#update();
   }
 
+  /** A DTMF digit from the other party (IVR prompts in reverse, door openers, paging codes). */
+  signalDtmf(id: CallId, digit: string): void {
+    const call = this.#calls.get(id);
+    if (call === undefined || !/^[0-9*#A-D]$/i.test(digit)) return;
+    call.dtmfReceived = (call.dtmfReceived + digit.toUpperCase()).slice(-32);
+    this.#update();
+  }
+
   /** NOTIFY of our REFER's outcome (message/sipfrag status). */
   signalTransferProgress(id: CallId, status: number, reason?: string): void {
     const call = this.#calls.get(id);
@@ -586,7 +597,7 @@ export class CallControl {
   #newCall(id: CallId, direction: Call['direction'], remote: PartyInfo, line: number): Call {
     return {
       id, line, direction, remote, state: 'dialing', localHold: false, remoteHold: false, conference: false, silent: false,
-      startedAt: this.#o.clock.now(), redirects: 0, service: false, timers: [],
+      startedAt: this.#o.clock.now(), redirects: 0, service: false, dtmfReceived: '', timers: [],
     };
   }
 
@@ -706,5 +717,6 @@ function view(c: Call): CallView {
     startedAt: c.startedAt,
     ...(c.answeredAt !== undefined ? { answeredAt: c.answeredAt } : {}),
     ...(c.transfer ? { transfer: { to: c.transfer.to, state: c.transfer.state, ...(c.transfer.reason ? { reason: c.transfer.reason } : {}) } } : {}),
+    dtmfReceived: c.dtmfReceived,
   };
 }

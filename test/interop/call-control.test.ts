@@ -9,7 +9,7 @@ import { startPhone, type TestPhone } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
 
 interface Snapshot {
-  calls: { id: string; state: string; direction: string; localHold: boolean; remote: { uri: string; name?: string } }[];
+  calls: { id: string; state: string; direction: string; localHold: boolean; remote: { uri: string; name?: string }; dtmfReceived: string }[];
   forwarding: Record<string, string>;
   dnd: boolean;
 }
@@ -68,6 +68,14 @@ test('sipdesk calls baresip: connected, hold, resume, hang up; the call log has 
   assert.equal((await r.alice.api('POST', '/api/v1/calls/answer', { id })).status, 409);
   assert.equal((await r.alice.api('POST', '/api/v1/calls/hold', { id: 'nope' })).status, 404);
   assert.equal((await r.alice.api('POST', '/api/v1/calls', { target: 5 })).status, 400);
+
+  // DTMF both ways through the API: RFC 4733 events out (baresip reports them), and in (the call shows them).
+  const since = r.bob.ctrl.history().length;
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/dtmf', { id, digits: '4#' })).status, 200);
+  await r.bob.ctrl.waitForEvent('CALL_DTMF_START', 5000, since, (e) => e.param === '4');
+  await r.bob.ctrl.waitForEvent('CALL_DTMF_START', 5000, since, (e) => e.param === '#');
+  assert.equal((await r.bob.ctrl.command('sndcode', '27')).ok, true);
+  await calls(r.alice, (s) => s.calls[0]?.dtmfReceived === '27');
 
   await new Promise((res) => setTimeout(res, 1100));
   assert.equal((await r.alice.api('POST', '/api/v1/calls/hangup', { id })).status, 200);

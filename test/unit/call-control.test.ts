@@ -184,6 +184,8 @@ test('DTMF goes to the focused call; bad digits are refused', () => {
   t.core.sendDtmf('12#');
   assert.deepEqual(t.take(), [['dtmf', id, '12#']]);
   assert.throws(() => t.core.sendDtmf('1x'), CallError);
+  for (const d of ['1', '#', 'x', '9']) t.core.signalDtmf(id, d);
+  assert.equal(t.core.snapshot().calls[0]?.dtmfReceived, '1#9', 'received digits are shown; junk is ignored');
 });
 
 test('blind transfer: held, REFER, NOTIFY 200 → we hang up; failure → caller back', () => {
