@@ -57,14 +57,7 @@ export class Recorder implements AudioDevice {
 
   /** Played frames [from, to) as one block. */
   pcm(from = 0, to = this.frames.length): Int16Array {
-    const parts = this.frames.slice(from, to);
-    const out = new Int16Array(parts.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of parts) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return out;
+    return joinFrames(this.frames.slice(from, to));
   }
 
   /** Everything played after the first `ms` milliseconds. */
@@ -102,4 +95,15 @@ export function mediaSide(t: Pick<TestContext, 'after'>, dir: string, name: stri
     await pc.whenClosed();
   });
   return { engine, pc, rec };
+}
+
+/** Frames joined into one block (what a recording device played, in order). */
+export function joinFrames(frames: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of frames) {
+    out.set(f, at);
+    at += f.length;
+  }
+  return out;
 }

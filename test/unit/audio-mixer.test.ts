@@ -1,3 +1,4 @@
+import { joinFrames } from '../harness/media-probe.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AudioDevice, AudioPort, AudioPortOptions, AudioPortStats } from '../../src/media/audio/audio-port.js';
@@ -45,14 +46,7 @@ class MemoryDevice implements AudioDevice {
 
   /** Everything played, frames [from, to) joined. */
   playedPcm(from = 0, to = this.played.length): Int16Array {
-    const frames = this.played.slice(from, to);
-    const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of frames) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return out;
+    return joinFrames(this.played.slice(from, to));
   }
 }
 

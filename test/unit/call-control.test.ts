@@ -44,6 +44,17 @@ function setup(config: Partial<CallsConfig> | Record<string, unknown> = {}) {
   return { core, ops, take, sounds, audible, conference, clock, ended };
 }
 
+/** Bob's call answered and connected, then a second (outgoing) call connected: the two-call starting point. */
+function twoCalls(t: ReturnType<typeof setup>): string {
+  t.core.signalIncoming('i1', BOB);
+  t.core.answer();
+  t.core.signalConnected('i1');
+  const other = t.core.dial('2005');
+  t.core.signalConnected(other);
+  t.take();
+  return other;
+}
+
 const BOB: IncomingCallInfo = { remote: { uri: 'sip:bob@example.com', name: 'Bob', number: '2002' }, diversions: 0 };
 const CAROL: IncomingCallInfo = { remote: { uri: 'sip:carol@example.com', name: 'Carol' }, diversions: 0 };
 
@@ -209,12 +220,7 @@ test('blind transfer: held, REFER, NOTIFY 200 → we hang up; failure → caller
 
 test('attended transfer: consult call, REFER with Replaces, success leaves both legs', () => {
   const t = setup();
-  t.core.signalIncoming('i1', BOB);
-  t.core.answer();
-  t.core.signalConnected('i1');
-  const consult = t.core.dial('2005');
-  t.core.signalConnected(consult);
-  t.take();
+  const consult = twoCalls(t);
   t.core.transferTo('i1', consult);
   assert.deepEqual(t.take(), [['transferReplacing', 'i1', consult]]);
   t.core.signalTransferProgress('i1', 200);
@@ -325,12 +331,7 @@ test('DND: reject mode answers 486; silent mode rings without sound', () => {
 
 test('three-way conference: merge, both audible and mixed; one leg leaves, the other goes on', () => {
   const t = setup();
-  t.core.signalIncoming('i1', BOB);
-  t.core.answer();
-  t.core.signalConnected('i1');
-  const c = t.core.dial('2005');
-  t.core.signalConnected(c);
-  t.take();
+  const c = twoCalls(t);
   t.core.conference();
   assert.deepEqual(t.take(), [['resume', 'i1']]);
   assert.deepEqual(t.conference.at(-1), ['i1', c]);

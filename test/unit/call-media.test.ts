@@ -3,6 +3,7 @@
  * track.enabled), a codec change by re-offer (audio port reopened at the new rate), and the media timeout
  * ('timeout' on CallMedia, iceConnectionState 'failed' + 'iceconnectionstatechange' on the pc).
  */
+import { joinFrames } from '../harness/media-probe.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { MediaEngine } from '../../src/media/media-engine.js';
@@ -41,14 +42,7 @@ class ToneDevice implements AudioDevice {
     return Promise.resolve(port);
   }
   pcm(from: number): Int16Array {
-    const parts = this.played.slice(from);
-    const out = new Int16Array(parts.reduce((s, f) => s + f.length, 0));
-    let at = 0;
-    for (const f of parts) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return out;
+    return joinFrames(this.played.slice(from));
   }
 }
 
