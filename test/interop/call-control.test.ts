@@ -144,3 +144,25 @@ test('forwarding by the phone (always → carol) answers 302; settings and the c
   assert.equal(kept.entries[0]?.outcome, 'forwarded');
   r.pass();
 });
+
+test('attended transfer: sipdesk consults carol while bob holds, then connects bob to carol (REFER with Replaces) and leaves', async (t) => {
+  const r = await rig(t, 'calls-attended');
+  const first = (await r.alice.api('POST', '/api/v1/calls', { target: 'bob' })).body as { id: string };
+  await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
+  const consult = (await r.alice.api('POST', '/api/v1/calls', { target: 'carol' })).body as { id: string };
+  const both = await calls(r.alice, (s) => s.calls.length === 2 && s.calls.every((c) => c.state === 'connected'));
+  assert.equal(both.calls.find((c) => c.id === first.id)?.localHold, true, 'the first call is held while consulting');
+  const bobSince = r.bob.ctrl.history().length;
+  const tr = await r.alice.api('POST', '/api/v1/calls/transfer', { id: first.id, to: consult.id });
+  assert.equal(tr.status, 200, JSON.stringify(tr.body));
+  // bob places the new call to carol, carrying Replaces of alice↔carol (baresip acts on the REFER).
+  const est = await r.bob.ctrl.waitForEvent('CALL_ESTABLISHED', 10_000, bobSince);
+  assert.match(String(est.peeruri), /carol@/);
+  // REFER's Refer-To carried the consultation dialog's tags as carol sees them (to-tag = carol's own).
+  const log = r.alice.process.output();
+  const referTo = /Refer-To: <sip:carol@[^>]*\?Replaces=([^>]+)>/.exec(log);
+  assert.ok(referTo, 'REFER with Replaces sent');
+  assert.match(decodeURIComponent(referTo[1]!), /;to-tag=[^;]+;from-tag=[^;]+/);
+  await calls(r.alice, (s) => s.calls.length === 0, 12_000);
+  r.pass();
+});
