@@ -5,8 +5,9 @@
  *
  * Clock. ONE timer per call drives both directions, every `ptime` ms. It is drift-free: tick n is scheduled
  * for `start + n·ptime` on the monotonic clock (performance.now), so timer lateness never accumulates. A tick
- * that runs late does all the work of the ticks it missed (at most {@link MAX_CATCH_UP} in a row; after a
- * longer stall, e.g. a paused process, the schedule is re-anchored at "now" instead of bursting).
+ * that runs late does all the work of the ticks it missed (at most DEFAULT_MAX_CATCH_UP in a row; after a
+ * longer stall, e.g. a paused process, the schedule is re-anchored at "now" instead of bursting). That clock
+ * is frame-clock.ts's FrameClock, the same one the mixer and the local sound player run on.
  * Each tick:
  *   send:    capture frame → (DTMF digit playing? send its RFC 4733 packets, hold audio) → else, if sending,
  *            encode → RtpSession.send (muted sends encoded silence: the peer's media timeout and NAT
@@ -35,11 +36,10 @@ import { resample } from './dsp/wav.js';
 import type { AudioDevice, AudioPort, AudioPortStats } from './audio/audio-port.js';
 import { SrtpContext, isRtcpPacket, isSrtpError, type SrtpStats } from './srtp/srtp.js';
 import { createLogger } from '../util/log.js';
+import { FrameClock, type FrameClockStats } from './frame-clock.js';
 
 const log = createLogger('call-media');
 
-/** Most missed ticks worked off in one late timer callback before the schedule is re-anchored. */
-export const MAX_CATCH_UP = 5;
 
 // ---------------------------------------------------------------------------------------------------------
 // SRTP hook
@@ -200,7 +200,7 @@ export interface CallMediaStats {
   readonly ticks: number;
   /** Ticks that ran more than one ptime late (worked off by catch-up). */
   readonly lateTicks: number;
-  /** Times the schedule was re-anchored after a stall longer than MAX_CATCH_UP ticks. */
+  /** Times the schedule was re-anchored after a stall longer than DEFAULT_MAX_CATCH_UP ticks. */
   readonly reanchors: number;
   readonly framesSent: number;
   readonly framesPlayed: number;
@@ -253,12 +253,12 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   #closing: Promise<void> | undefined;
 
   // Clock
-  #startMs = 0;
-  #tickIndex = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #clock: FrameClock | undefined;
+  /** Tick counts of clocks replaced when ptime changed. */
+  #earlierClocks: FrameClockStats = { ticks: 0, lateTicks: 0, reanchors: 0 };
   #rtpTimestamp = 0;
   #markerNext = true;
-  #counts = { ticks: 0, lateTicks: 0, reanchors: 0, framesSent: 0, framesPlayed: 0, dtmfSent: 0, dtmfReceived: 0 };
+  #counts = { framesSent: 0, framesPlayed: 0, dtmfSent: 0, dtmfReceived: 0 };
 
   /** Opens the audio port and starts the clock. Rejects if the codec is unknown or the device cannot open. */
   static async create(options: CallMediaOptions): Promise<CallMedia> {
@@ -390,6 +390,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       muted: this.muted,
       srtp: this.#hook?.active ?? false,
       ...this.#counts,
+      ...this.#clockStats(),
       rtp: this.#rtp.stats(),
       jitter: this.#jb.stats(),
       plc: this.#plc.stats(),
@@ -405,8 +406,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clock?.stop();
     await this.#portOpening?.catch(() => undefined);
     const port = this.#port;
     this.#port = undefined;
@@ -490,48 +490,28 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   // ---- clock -------------------------------------------------------------------------------------------
 
   #startClock(): void {
-    this.#startMs = performance.now();
-    this.#tickIndex = 0;
-    this.#schedule();
+    this.#clock = new FrameClock({ frameMs: this.#session.ptime, onTick: () => this.#tick(), name: this.id });
+    this.#clock.start();
   }
 
+  /** A new ptime needs a new clock; the old one's counts are kept for stats(). */
   #restartClock(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (this.#clock !== undefined) {
+      this.#earlierClocks = this.#clockStats();
+      this.#clock.stop();
+      this.#clock = undefined;
+    }
     if (!this.#closed) this.#startClock();
   }
 
-  #schedule(): void {
-    if (this.#closed) return;
-    const due = this.#startMs + (this.#tickIndex + 1) * this.#session.ptime;
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, due - performance.now()));
+  #clockStats(): FrameClockStats {
+    const now = this.#clock?.stats() ?? { ticks: 0, lateTicks: 0, reanchors: 0 };
+    const e = this.#earlierClocks;
+    return { ticks: e.ticks + now.ticks, lateTicks: e.lateTicks + now.lateTicks, reanchors: e.reanchors + now.reanchors };
   }
 
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    if (this.#closed) return;
-    const ptime = this.#session.ptime;
-    let done = 0;
-    try {
-      while (!this.#closed && this.#startMs + (this.#tickIndex + 1) * ptime <= performance.now()) {
-        if (done >= MAX_CATCH_UP) {
-          this.#counts.reanchors++;
-          this.#startMs = performance.now() - (this.#tickIndex + 1) * ptime;
-          break;
-        }
-        if (done > 0) this.#counts.lateTicks++;
-        this.#tickIndex++;
-        this.#tick();
-        done++;
-      }
-    } catch (err) {
-      log.error(`${this.id}: tick failed: ${String(err)}`);
-    }
-    this.#schedule();
-  };
-
   #tick(): void {
-    this.#counts.ticks++;
+    if (this.#closed) return;
     const now = systemClock.now();
     const s = this.#session;
     const port = this.#port;
