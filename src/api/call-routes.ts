@@ -1,19 +1,18 @@
 /**
  * Call control over the local API (the simulator page, tests, remote support): every user intent of the
- * call core as a POST with a small JSON body, plus forwarding/DND settings and the call log.
- *   GET  /api/v1/calls                         → { lines, calls, muted, offHook, dnd, forwarding, notice? }
- *   POST /api/v1/calls            {target}     → 201 { id }   (dial: digits through the dial plan, or a SIP URI)
- *   POST /api/v1/calls/answer|reject|hangup|hold|resume   {id?}
+ * call core, plus forwarding/DND settings and the call log.
+ *   GET  /api/v1/calls                          → { lines, calls, muted, offHook, dnd, forwarding, notice? }
+ *   POST /api/v1/calls              {to}        → 201 { id }  (digits through the dial plan, or a SIP URI)
+ *   POST /api/v1/calls/:id/answer | reject | hangup | hold | resume | mute | unmute
+ *   POST /api/v1/calls/:id/dtmf     {digits}
+ *   POST /api/v1/calls/:id/transfer {to} (blind) | {callId} (attended: callId is the consultation call)
+ *   POST /api/v1/calls/:id/merge    {callId}    (three-way conference of the two calls)
+ *   POST /api/v1/calls/:id/deflect  {to}        (send a ringing call elsewhere)
  *   POST /api/v1/calls/swap | split | redial
- *   POST /api/v1/calls/mute       {on?}
- *   POST /api/v1/calls/dtmf       {digits, id?}
- *   POST /api/v1/calls/transfer   {id, target} (blind) | {id, to} (attended, to = the consultation call)
- *   POST /api/v1/calls/conference {ids?: [a, b]}
- *   POST /api/v1/calls/deflect    {id, target}
- *   PUT  /api/v1/settings/forwarding {always?|busy?|noAnswer?: string|null}
- *   PUT  /api/v1/settings/dnd     {enabled}
+ *   PUT  /api/v1/forwarding         {always?|busy?|noAnswer?: target|null}
+ *   PUT  /api/v1/dnd                {enabled}
  *   GET  /api/v1/calllog?category=missed|received|dialed|all&limit=N ; DELETE /api/v1/calllog ; POST /api/v1/calllog/seen
- *   POST /api/v1/input            {hook: "off"|"on"}   (keys and touch come with the UI)
+ *   POST /api/v1/input              {hook: "off"|"on"}   (keys and touch come with the UI)
  * Errors: 400 for a bad body, 404 for an unknown call, 409 for an intent the call's state does not allow.
  */
 import { z } from 'zod';
@@ -22,7 +21,6 @@ import { CallError, type CallControl } from '../phone/call-control.js';
 import type { CallLogStore } from '../phone/call-log.js';
 
 const id = z.string().min(1).max(64);
-const optionalId = z.strictObject({ id: id.optional() }).optional();
 const target = z.string().trim().min(1).max(256);
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -48,20 +46,42 @@ function act(fn: () => unknown): { status: number; body: unknown } {
 
 export function callRoutes(calls: CallControl, log: CallLogStore): Route[] {
   const post = (path: string, handler: (req: ApiRequest) => { status: number; body: unknown }): Route => ({ method: 'POST', path, handler });
-  const simple = (path: string, fn: (callId: string | undefined) => void): Route =>
-    post(path, (req) => act(() => fn(parse(optionalId, req.body)?.id)));
+  /** POST /api/v1/calls/:id/<action> with no body (or an empty object). */
+  const onCall = (action: string, fn: (callId: string) => void): Route =>
+    post(`/api/v1/calls/:id/${action}`, (req) => {
+      parse(z.strictObject({}).optional(), req.body);
+      return act(() => fn(req.params.id!));
+    });
   return [
     { method: 'GET', path: '/api/v1/calls', handler: () => ({ status: 200, body: calls.snapshot() }) },
     post('/api/v1/calls', (req) => {
-      const { target: t } = parse(z.strictObject({ target }), req.body);
-      const r = act(() => ({ id: calls.dial(t) }));
+      const { to } = parse(z.strictObject({ to: target }), req.body);
+      const r = act(() => ({ id: calls.dial(to) }));
       return { status: 201, body: r.body };
     }),
-    simple('/api/v1/calls/answer', (i) => calls.answer(i)),
-    simple('/api/v1/calls/reject', (i) => calls.reject(i)),
-    simple('/api/v1/calls/hangup', (i) => calls.hangup(i)),
-    simple('/api/v1/calls/hold', (i) => calls.hold(i)),
-    simple('/api/v1/calls/resume', (i) => calls.resume(i)),
+    onCall('answer', (i) => calls.answer(i)),
+    onCall('reject', (i) => calls.reject(i)),
+    onCall('hangup', (i) => calls.hangup(i)),
+    onCall('hold', (i) => calls.hold(i)),
+    onCall('resume', (i) => calls.resume(i)),
+    onCall('mute', (i) => calls.mute(i, true)),
+    onCall('unmute', (i) => calls.mute(i, false)),
+    post('/api/v1/calls/:id/dtmf', (req) => {
+      const b = parse(z.strictObject({ digits: z.string().min(1).max(32) }), req.body);
+      return act(() => calls.sendDtmf(b.digits, req.params.id));
+    }),
+    post('/api/v1/calls/:id/transfer', (req) => {
+      const b = parse(z.union([z.strictObject({ to: target }), z.strictObject({ callId: id })]), req.body);
+      return act(() => ('callId' in b ? calls.transferTo(req.params.id!, b.callId) : calls.transfer(req.params.id!, b.to)));
+    }),
+    post('/api/v1/calls/:id/merge', (req) => {
+      const b = parse(z.strictObject({ callId: id }), req.body);
+      return act(() => calls.conference(req.params.id, b.callId));
+    }),
+    post('/api/v1/calls/:id/deflect', (req) => {
+      const b = parse(z.strictObject({ to: target }), req.body);
+      return act(() => calls.deflect(req.params.id!, b.to));
+    }),
     post('/api/v1/calls/swap', () => act(() => calls.swap())),
     post('/api/v1/calls/split', () => act(() => calls.split())),
     post('/api/v1/calls/redial', () => {
@@ -69,26 +89,9 @@ export function callRoutes(calls: CallControl, log: CallLogStore): Route[] {
       if (last === undefined) throw new ApiError(409, 'nothing to redial: no dialed calls in the log');
       return act(() => ({ id: calls.redial(last.remoteUri) }));
     }),
-    post('/api/v1/calls/mute', (req) => act(() => calls.mute(parse(z.strictObject({ on: z.boolean().optional() }).optional(), req.body)?.on))),
-    post('/api/v1/calls/dtmf', (req) => {
-      const b = parse(z.strictObject({ digits: z.string().min(1).max(32), id: id.optional() }), req.body);
-      return act(() => calls.sendDtmf(b.digits, b.id));
-    }),
-    post('/api/v1/calls/transfer', (req) => {
-      const b = parse(z.union([z.strictObject({ id, target }), z.strictObject({ id, to: id })]), req.body);
-      return act(() => ('to' in b ? calls.transferTo(b.id, b.to) : calls.transfer(b.id, b.target)));
-    }),
-    post('/api/v1/calls/conference', (req) => {
-      const b = parse(z.strictObject({ ids: z.tuple([id, id]).optional() }).optional(), req.body);
-      return act(() => calls.conference(b?.ids?.[0], b?.ids?.[1]));
-    }),
-    post('/api/v1/calls/deflect', (req) => {
-      const b = parse(z.strictObject({ id, target }), req.body);
-      return act(() => calls.deflect(b.id, b.target));
-    }),
     {
       method: 'PUT',
-      path: '/api/v1/settings/forwarding',
+      path: '/api/v1/forwarding',
       handler: (req) => {
         const b = parse(z.strictObject({ always: target.nullable().optional(), busy: target.nullable().optional(), noAnswer: target.nullable().optional() }), req.body);
         return act(() => {
@@ -101,7 +104,7 @@ export function callRoutes(calls: CallControl, log: CallLogStore): Route[] {
     },
     {
       method: 'PUT',
-      path: '/api/v1/settings/dnd',
+      path: '/api/v1/dnd',
       handler: (req) => act(() => calls.setDnd(parse(z.strictObject({ enabled: z.boolean() }), req.body).enabled)),
     },
     {

@@ -12,6 +12,8 @@ const log = createLogger('api');
 export interface ApiRequest {
   method: string;
   path: string;
+  /** Values of the route's `:name` segments (already URI-decoded). */
+  params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
 }
@@ -25,8 +27,30 @@ export type ApiHandler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Exact path, or segments with `:name` placeholders (`/api/v1/calls/:id/hold`); exact paths win. */
   path: string;
   handler: ApiHandler;
+}
+
+/** The `:name` values when `pattern` matches `path`, else undefined. A placeholder matches one non-empty segment. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (w.startsWith(':')) {
+      if (g === '') return undefined;
+      try {
+        params[w.slice(1)] = decodeURIComponent(g);
+      } catch {
+        return undefined; // bad %-escape: no such resource
+      }
+    } else if (w !== g) return undefined;
+  }
+  return params;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -97,16 +121,22 @@ export class ApiServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const matches = this.routes.filter((r) => r.path === url.pathname);
+    // Exact paths first, so /api/v1/calls/swap is never taken for a call id.
+    const exact = this.routes.filter((r) => r.path === url.pathname);
+    const matches = (exact.length > 0 ? exact.map((r) => ({ r, params: {} })) : this.routes.flatMap((r) => {
+      const params = r.path.includes(':') ? matchPath(r.path, url.pathname) : undefined;
+      return params ? [{ r, params }] : [];
+    }));
     if (matches.length === 0) return send(res, 404, { error: `no such resource: ${url.pathname}` });
-    const route = matches.find((r) => r.method === req.method);
-    if (!route) {
-      res.setHeader('Allow', matches.map((r) => r.method).join(', '));
+    const hit = matches.find((m) => m.r.method === req.method);
+    if (!hit) {
+      res.setHeader('Allow', [...new Set(matches.map((m) => m.r.method))].join(', '));
       return send(res, 405, { error: `${req.method ?? '?'} not allowed on ${url.pathname}` });
     }
+    const route = hit.r;
     try {
       const body = req.method === 'GET' ? undefined : await readBody(req);
-      const out = await route.handler({ method: route.method, path: url.pathname, query: url.searchParams, body });
+      const out = await route.handler({ method: route.method, path: url.pathname, params: hit.params, query: url.searchParams, body });
       send(res, out.status, out.body);
     } catch (err) {
       if (err instanceof ApiError) return send(res, err.status, { error: err.message });

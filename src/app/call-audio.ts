@@ -36,7 +36,7 @@ export class PhoneCallAudio implements CallAudio {
   readonly #o: PhoneCallAudioOptions;
   #talking: readonly CallId[] = [];
   #conference: readonly CallId[] = [];
-  #muted = false;
+  #muted: readonly CallId[] = [];
   #sound: LocalTone | 'ring' | undefined;
 
   constructor(o: PhoneCallAudioOptions) {
@@ -60,8 +60,8 @@ export class PhoneCallAudio implements CallAudio {
     return this.#sound;
   }
 
-  setMuted(muted: boolean): void {
-    this.#muted = muted;
+  setMuted(ids: readonly CallId[]): void {
+    this.#muted = [...ids];
     this.#apply();
   }
 
@@ -78,7 +78,7 @@ export class PhoneCallAudio implements CallAudio {
   #apply(): void {
     const pcs = (ids: readonly CallId[]): string[] => ids.flatMap((id) => this.#o.pcIdOf(id) ?? []);
     const all = this.#o.engine.liveCalls().map((pc) => pc.id);
-    this.#o.engine.setTalking(pcs(this.#talking), this.#muted, all);
+    this.#o.engine.setTalking(pcs(this.#talking), pcs(this.#muted), all);
     this.#o.engine.setConference(pcs(this.#conference), all);
   }
 }

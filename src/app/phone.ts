@@ -105,6 +105,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   signaling.on('connected', (id) => calls.signalConnected(id));
   signaling.on('ended', (id, info) => calls.signalEnded(id, info));
   signaling.on('remoteHold', (id, held) => calls.signalRemoteHold(id, held));
+  signaling.on('reofferFailed', (id, hold) => calls.signalHoldFailed(id, hold));
   signaling.on('refer', (id, referId, target) => calls.signalRefer(id, referId, target));
   signaling.on('transferProgress', (id, status, reason) => calls.signalTransferProgress(id, status, reason));
   signaling.on('dtmf', (id, digit) => calls.signalDtmf(id, digit));

@@ -169,15 +169,16 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
 
   /**
    * With a mixer: who the user talks to. Calls in `talking` are heard and hear the microphone (unless
-   * `muted`); every other call is neither (held calls, calls still ringing). Flags are kept by pc id, so
-   * they may be set before a call's audio port opens.
+   * in `muted`); every other call is neither (held calls, calls still ringing). Flags are kept by pc id,
+   * so they may be set before a call's audio port opens.
    */
-  setTalking(pcIds: readonly string[], muted: boolean, allPcIds: readonly string[]): void {
+  setTalking(pcIds: readonly string[], mutedPcIds: readonly string[], allPcIds: readonly string[]): void {
     if (this.mixer === undefined) return;
     const talking = new Set(pcIds);
+    const muted = new Set(mutedPcIds);
     for (const id of new Set([...allPcIds, ...pcIds])) {
       this.mixer.setAudible(id, talking.has(id));
-      this.mixer.setMicrophone(id, talking.has(id) && !muted);
+      this.mixer.setMicrophone(id, talking.has(id) && !muted.has(id));
     }
   }
 

@@ -22,8 +22,12 @@ export interface CallView {
   readonly state: CallState;
   readonly remote: PartyInfo;
   readonly forwardedFrom?: IncomingCallInfo['forwardedFrom'];
-  readonly localHold: boolean;
+  /** On hold by us. */
+  readonly held: boolean;
+  /** On hold by the other party (re-INVITE with sendonly/inactive). */
   readonly remoteHold: boolean;
+  /** Our microphone is off for this call; the call goes on. */
+  readonly muted: boolean;
   readonly conference: boolean;
   /** Ringing without sound (DND silent mode). */
   readonly silent: boolean;
@@ -37,6 +41,7 @@ export interface CallView {
 export interface CallControlSnapshot {
   readonly lines: number;
   readonly calls: readonly CallView[];
+  /** The focused call is muted (the Mute key's lamp). */
   readonly muted: boolean;
   readonly offHook: boolean;
   readonly dnd: boolean;
@@ -95,6 +100,7 @@ interface Call {
   forwardedFrom?: IncomingCallInfo['forwardedFrom'];
   localHold: boolean;
   remoteHold: boolean;
+  muted: boolean;
   conference: boolean;
   silent: boolean;
   startedAt: number;
@@ -121,7 +127,6 @@ export class CallControl {
   readonly #changed = new Set<Listener>();
   readonly #ended = new Set<EndedListener>();
   #nextId = 1;
-  #muted = false;
   #offHook = false;
   #dnd: boolean;
   #forwarding: Partial<Record<ForwardKind, string>>;
@@ -131,6 +136,7 @@ export class CallControl {
   #lastSound: LocalTone | 'ring' | undefined;
   #lastAudible = '';
   #lastConference = '';
+  #lastMuted = '';
 
   constructor(o: CallControlOptions) {
     this.#o = o;
@@ -158,7 +164,7 @@ export class CallControl {
     return {
       lines: this.#o.config.lines,
       calls: [...this.#calls.values()].sort((a, b) => a.line - b.line).map(view),
-      muted: this.#muted,
+      muted: this.#focusCall()?.muted ?? false,
       offHook: this.#offHook,
       dnd: this.#dnd,
       forwarding: { ...this.#forwarding },
@@ -257,10 +263,11 @@ export class CallControl {
     this.resume(held.id);
   }
 
-  /** Toggles (or sets) the microphone for all calls; the call goes on. */
-  mute(on?: boolean): void {
-    this.#muted = on ?? !this.#muted;
-    this.#o.audio.setMuted(this.#muted);
+  /** Toggles (or sets) the microphone for a call (default: the focused one); the call goes on. */
+  mute(id?: CallId, on?: boolean): void {
+    const call = id === undefined ? this.#focusCall() : this.#get(id);
+    if (call === undefined) throw new CallError('no-such-call', 'no call to mute');
+    call.muted = on ?? !call.muted;
     this.#update();
   }
 
@@ -497,6 +504,15 @@ export class CallControl {
     this.#update();
   }
 
+  /** Our hold or resume was refused by the other side: the call stays as it was, and the user is told. */
+  signalHoldFailed(id: CallId, hold: boolean): void {
+    const call = this.#calls.get(id);
+    if (call === undefined) return;
+    call.localHold = !hold;
+    this.#notice = { text: hold ? 'Hold failed' : 'Resume failed', callId: id, at: this.#o.clock.now() };
+    this.#update();
+  }
+
   /** The other party asks us (transferee) to call `target` (REFER). */
   signalRefer(id: CallId, referId: string, target: string): void {
     const call = this.#calls.get(id);
@@ -596,7 +612,7 @@ export class CallControl {
 
   #newCall(id: CallId, direction: Call['direction'], remote: PartyInfo, line: number): Call {
     return {
-      id, line, direction, remote, state: 'dialing', localHold: false, remoteHold: false, conference: false, silent: false,
+      id, line, direction, remote, state: 'dialing', localHold: false, remoteHold: false, muted: false, conference: false, silent: false,
       startedAt: this.#o.clock.now(), redirects: 0, service: false, dtmfReceived: '', timers: [],
     };
   }
@@ -704,6 +720,12 @@ export class CallControl {
       this.#lastAudible = audibleKey;
       this.#o.audio.setAudible(audible);
     }
+    const muted = [...this.#calls.values()].filter((c) => c.muted).map((c) => c.id);
+    const mutedKey = muted.join(',');
+    if (mutedKey !== this.#lastMuted) {
+      this.#lastMuted = mutedKey;
+      this.#o.audio.setMuted(muted);
+    }
     const snap = this.snapshot();
     for (const l of this.#changed) l(snap);
   }
@@ -713,7 +735,7 @@ function view(c: Call): CallView {
   return {
     id: c.id, line: c.line, direction: c.direction, state: c.state, remote: c.remote,
     ...(c.forwardedFrom ? { forwardedFrom: c.forwardedFrom } : {}),
-    localHold: c.localHold, remoteHold: c.remoteHold, conference: c.conference, silent: c.silent,
+    held: c.localHold, remoteHold: c.remoteHold, muted: c.muted, conference: c.conference, silent: c.silent,
     startedAt: c.startedAt,
     ...(c.answeredAt !== undefined ? { answeredAt: c.answeredAt } : {}),
     ...(c.transfer ? { transfer: { to: c.transfer.to, state: c.transfer.state, ...(c.transfer.reason ? { reason: c.transfer.reason } : {}) } } : {}),

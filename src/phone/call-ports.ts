@@ -75,8 +75,8 @@ export type LocalTone = 'dial' | 'ringback' | 'busy' | 'congestion' | 'callWaiti
 export interface CallAudio {
   /** One local sound at a time: a tone, the ringer, or nothing. */
   play(sound: LocalTone | 'ring' | undefined): void;
-  /** The microphone for every call. */
-  setMuted(muted: boolean): void;
+  /** Calls whose microphone is off (mute is per call; a muted call still hears). */
+  setMuted(ids: readonly CallId[]): void;
   /** Which calls the user hears and speaks to: one call, or the legs of a local conference. */
   setAudible(ids: readonly CallId[]): void;
   /** Calls mixed into one local conference (each leg hears the other); empty = no conference. */

@@ -41,6 +41,16 @@ export interface JsSipSession extends NodeJS.EventEmitter {
   isEnded(): boolean;
 }
 
+/** JsSIP internals the re-INVITE path uses (pinned JsSIP 3.13.8; covered by the glare interop test). */
+interface JsSipReoffer {
+  _localHold: boolean;
+  readonly direction: 'incoming' | 'outgoing';
+  isReadyToReOffer(): boolean;
+  _onhold(originator: 'local'): void;
+  _onunhold(originator: 'local'): void;
+  _sendReinvite(options: { eventHandlers: { succeeded(): void; failed(response?: SipMessage): void } }): void;
+}
+
 export interface CallingUa extends NodeJS.EventEmitter {
   call(target: string, options: Record<string, unknown>): JsSipSession;
 }
@@ -71,6 +81,8 @@ export interface CallSignalingEvents {
   transferProgress: [id: string, status: number, reason?: string];
   /** DTMF the peer sent by SIP INFO (RFC 4733 digits come from the media engine). */
   dtmf: [id: string, digit: string];
+  /** A hold/resume re-INVITE was refused (not 491, 408, 481): the call goes on in its previous state. */
+  reofferFailed: [id: string, hold: boolean, status?: number];
   /** Every new session, for the media engine's attachSession. */
   session: [id: string, session: JsSipSession];
 }
@@ -165,11 +177,11 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
   }
 
   hold(id: string): void {
-    this.#reoffer(id, 'hold', (s, done) => s.hold({}, done));
+    this.#reoffer(id, true);
   }
 
   resume(id: string): void {
-    this.#reoffer(id, 'resume', (s, done) => s.unhold({}, done));
+    this.#reoffer(id, false);
   }
 
   sendDtmf(id: string, digits: string): void {
@@ -354,12 +366,51 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
     });
   }
 
-  /** hold/unhold: JsSIP refuses while another re-INVITE is in flight; try again shortly instead of losing it. */
-  #reoffer(id: string, what: string, act: (s: JsSipSession, done: () => void) => boolean, attempt = 0): void {
+  /**
+   * hold/resume by re-INVITE, without JsSIP's rule that any failed re-INVITE ends the call (its hold() and
+   * unhold() terminate on every non-2xx). Instead: 491 glare is retried after RFC 3261 §14.1's backoff
+   * (2.1–4 s when we chose the Call-ID, else 0–2 s); 408 and 481 mean the dialog is gone (§12.2.1.2), so
+   * the call ends with BYE; any other failure leaves the call as it was and is reported ('reofferFailed').
+   * JsSIP also refuses while another re-INVITE is in flight: then we try again shortly.
+   */
+  #reoffer(id: string, hold: boolean, attempt = 0, busyTries = 0): void {
+    const what = hold ? 'hold' : 'resume';
     this.#with(id, what, (s) => {
-      if (act(s, () => undefined)) return;
-      if (attempt < 5 && !s.isEnded()) setTimeout(() => this.#reoffer(id, what, act, attempt + 1), 200 * (attempt + 1)).unref();
-      else log.warn(`${id}: ${what} not possible now`);
+      const js = s as unknown as JsSipReoffer;
+      if (js._localHold === hold) return;
+      if (!js.isReadyToReOffer()) {
+        if (busyTries < 10 && !s.isEnded()) setTimeout(() => this.#reoffer(id, hold, attempt, busyTries + 1), 200 * (busyTries + 1)).unref();
+        else log.warn(`${id}: ${what} not possible now`);
+        return;
+      }
+      const apply = (held: boolean): void => {
+        js._localHold = held;
+        if (held) js._onhold('local');
+        else js._onunhold('local');
+      };
+      apply(hold);
+      js._sendReinvite({
+        eventHandlers: {
+          succeeded: () => undefined,
+          failed: (response?: SipMessage) => {
+            if (s.isEnded()) return;
+            apply(!hold); // the offer was not taken: media stays as it was
+            const status = response?.status_code;
+            if (status === 491 && attempt < 3) {
+              const ownCallId = js.direction === 'outgoing';
+              const delay = ownCallId ? 2100 + Math.floor(Math.random() * 190) * 10 : Math.floor(Math.random() * 200) * 10;
+              log.info(`${id}: ${what} met a crossing re-INVITE (491); again in ${delay} ms`);
+              setTimeout(() => this.#reoffer(id, hold, attempt + 1), delay).unref();
+            } else if (status === 408 || status === 481) {
+              log.warn(`${id}: ${what} answered ${status}: the dialog is gone; ending the call`);
+              s.terminate();
+            } else {
+              log.warn(`${id}: ${what} failed (${status ?? 'no answer'}); the call goes on as it was`);
+              this.emit('reofferFailed', id, hold, status);
+            }
+          },
+        },
+      });
     });
   }
 

@@ -172,6 +172,9 @@ export async function createSipStack(config: PhoneConfig): Promise<SipStack> {
     user_agent: `sipdesk/${SIPDESK_VERSION}`,
     connection_recovery_min_interval: config.sip.reconnectMin,
     connection_recovery_max_interval: config.sip.reconnectMax,
+    // RFC 4028 refreshes by re-INVITE: every PBX takes it, while UPDATE (JsSIP's default) draws 501 from
+    // some, and JsSIP ignores a failed refresh, so the far end would end the call at expiry.
+    session_timers_refresh_method: 'INVITE',
   });
   // JsSIP replaces the password with the MD5 HA1 after the first challenge (UA.set('ha1')); keep the
   // password so SHA-256 challenges (RFC 8760) can be answered on every refresh, not only the first.

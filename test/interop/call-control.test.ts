@@ -9,7 +9,7 @@ import { startPhone, type TestPhone } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
 
 interface Snapshot {
-  calls: { id: string; state: string; direction: string; localHold: boolean; remote: { uri: string; name?: string }; dtmfReceived: string }[];
+  calls: { id: string; state: string; direction: string; held: boolean; remote: { uri: string; name?: string }; dtmfReceived: string }[];
   forwarding: Record<string, string>;
   dnd: boolean;
 }
@@ -54,31 +54,31 @@ const calls = (p: TestPhone, check: (s: Snapshot) => boolean, ms = 8000): Promis
 
 test('sipdesk calls baresip: connected, hold, resume, hang up; the call log has it', async (t) => {
   const r = await rig(t, 'calls-outgoing');
-  const dial = await r.alice.api('POST', '/api/v1/calls', { target: 'bob' });
+  const dial = await r.alice.api('POST', '/api/v1/calls', { to: 'bob' });
   assert.equal(dial.status, 201, JSON.stringify(dial.body));
   const { id } = dial.body as { id: string };
   await r.bob.ctrl.waitForEvent('CALL_ESTABLISHED', 8000);
   await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
 
-  assert.equal((await r.alice.api('POST', '/api/v1/calls/hold', { id })).status, 200);
-  await calls(r.alice, (s) => s.calls[0]?.localHold === true);
-  assert.equal((await r.alice.api('POST', '/api/v1/calls/resume', { id })).status, 200);
-  await calls(r.alice, (s) => s.calls[0]?.localHold === false);
+  assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/hold`)).status, 200);
+  await calls(r.alice, (s) => s.calls[0]?.held === true);
+  assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/resume`)).status, 200);
+  await calls(r.alice, (s) => s.calls[0]?.held === false);
   // An intent the state does not allow is a clear 409, an unknown call 404, a bad body 400.
-  assert.equal((await r.alice.api('POST', '/api/v1/calls/answer', { id })).status, 409);
-  assert.equal((await r.alice.api('POST', '/api/v1/calls/hold', { id: 'nope' })).status, 404);
-  assert.equal((await r.alice.api('POST', '/api/v1/calls', { target: 5 })).status, 400);
+  assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/answer`)).status, 409);
+  assert.equal((await r.alice.api('POST', '/api/v1/calls/nope/hold')).status, 404);
+  assert.equal((await r.alice.api('POST', '/api/v1/calls', { to: 5 })).status, 400);
 
   // DTMF both ways through the API: RFC 4733 events out (baresip reports them), and in (the call shows them).
   const since = r.bob.ctrl.history().length;
-  assert.equal((await r.alice.api('POST', '/api/v1/calls/dtmf', { id, digits: '4#' })).status, 200);
+  assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/dtmf`, { digits: '4#' })).status, 200);
   await r.bob.ctrl.waitForEvent('CALL_DTMF_START', 5000, since, (e) => e.param === '4');
   await r.bob.ctrl.waitForEvent('CALL_DTMF_START', 5000, since, (e) => e.param === '#');
   assert.equal((await r.bob.ctrl.command('sndcode', '27')).ok, true);
   await calls(r.alice, (s) => s.calls[0]?.dtmfReceived === '27');
 
   await new Promise((res) => setTimeout(res, 1100));
-  assert.equal((await r.alice.api('POST', '/api/v1/calls/hangup', { id })).status, 200);
+  assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/hangup`)).status, 200);
   await r.bob.ctrl.waitForEvent('CALL_CLOSED', 5000);
   await calls(r.alice, (s) => s.calls.length === 0);
   const log = await r.alice.waitForApi<LogBody>('/api/v1/calllog?category=dialed', (b) => b.entries.length === 1);
@@ -93,7 +93,7 @@ test('baresip calls sipdesk: it rings, is answered through the API, the caller h
   assert.equal((await r.bob.ctrl.command('dial', `sip:alice@${r.k.domain}`)).ok, true);
   const ringing = await calls(r.alice, (s) => s.calls[0]?.state === 'ringing');
   assert.match(ringing.calls[0]!.remote.uri, /bob@/);
-  assert.equal((await r.alice.api('POST', '/api/v1/calls/answer', {})).status, 200);
+  assert.equal((await r.alice.api('POST', `/api/v1/calls/${ringing.calls[0]!.id}/answer`)).status, 200);
   await r.bob.ctrl.waitForEvent('CALL_ESTABLISHED', 8000);
   await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
   assert.equal((await r.bob.ctrl.command('hangup')).ok, true);
@@ -112,10 +112,10 @@ test('baresip calls sipdesk: it rings, is answered through the API, the caller h
 
 test('blind transfer: sipdesk sends bob to carol (REFER); bob and carol talk, sipdesk is out of the call', async (t) => {
   const r = await rig(t, 'calls-transfer');
-  const { id } = (await r.alice.api('POST', '/api/v1/calls', { target: 'bob' })).body as { id: string };
+  const { id } = (await r.alice.api('POST', '/api/v1/calls', { to: 'bob' })).body as { id: string };
   await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
   const carolSince = r.carol.ctrl.history().length;
-  const tr = await r.alice.api('POST', '/api/v1/calls/transfer', { id, target: 'carol' });
+  const tr = await r.alice.api('POST', `/api/v1/calls/${id}/transfer`, { to: 'carol' });
   assert.equal(tr.status, 200, JSON.stringify(tr.body));
   const est = await r.carol.ctrl.waitForEvent('CALL_ESTABLISHED', 10_000, carolSince);
   assert.match(String(est.peeruri), /bob@/, 'carol talks to bob');
@@ -125,9 +125,9 @@ test('blind transfer: sipdesk sends bob to carol (REFER); bob and carol talk, si
 
 test('forwarding by the phone (always → carol) answers 302; settings and the call log survive a restart', async (t) => {
   const r = await rig(t, 'calls-forward');
-  const put = await r.alice.api('PUT', '/api/v1/settings/forwarding', { always: 'carol' });
+  const put = await r.alice.api('PUT', '/api/v1/forwarding', { always: 'carol' });
   assert.equal(put.status, 200, JSON.stringify(put.body));
-  assert.equal((await r.alice.api('PUT', '/api/v1/settings/forwarding', { always: 'alice' })).status, 400, 'forwarding to itself is refused');
+  assert.equal((await r.alice.api('PUT', '/api/v1/forwarding', { always: 'alice' })).status, 400, 'forwarding to itself is refused');
   const bobSince = r.bob.ctrl.history().length;
   assert.equal((await r.bob.ctrl.command('dial', `sip:alice@${r.k.domain}`)).ok, true);
   // baresip follows the 302 to carol; either way alice's part ends with the redirect.
@@ -147,13 +147,13 @@ test('forwarding by the phone (always → carol) answers 302; settings and the c
 
 test('attended transfer: sipdesk consults carol while bob holds, then connects bob to carol (REFER with Replaces) and leaves', async (t) => {
   const r = await rig(t, 'calls-attended');
-  const first = (await r.alice.api('POST', '/api/v1/calls', { target: 'bob' })).body as { id: string };
+  const first = (await r.alice.api('POST', '/api/v1/calls', { to: 'bob' })).body as { id: string };
   await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
-  const consult = (await r.alice.api('POST', '/api/v1/calls', { target: 'carol' })).body as { id: string };
+  const consult = (await r.alice.api('POST', '/api/v1/calls', { to: 'carol' })).body as { id: string };
   const both = await calls(r.alice, (s) => s.calls.length === 2 && s.calls.every((c) => c.state === 'connected'));
-  assert.equal(both.calls.find((c) => c.id === first.id)?.localHold, true, 'the first call is held while consulting');
+  assert.equal(both.calls.find((c) => c.id === first.id)?.held, true, 'the first call is held while consulting');
   const bobSince = r.bob.ctrl.history().length;
-  const tr = await r.alice.api('POST', '/api/v1/calls/transfer', { id: first.id, to: consult.id });
+  const tr = await r.alice.api('POST', `/api/v1/calls/${first.id}/transfer`, { callId: consult.id });
   assert.equal(tr.status, 200, JSON.stringify(tr.body));
   // bob places the new call to carol, carrying Replaces of alice↔carol (baresip acts on the REFER).
   const est = await r.bob.ctrl.waitForEvent('CALL_ESTABLISHED', 10_000, bobSince);

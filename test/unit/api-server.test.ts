@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiServer, ApiError } from '../../src/api/http-server.js';
+import { ApiServer, ApiError, matchPath } from '../../src/api/http-server.js';
 import { statusRoutes } from '../../src/api/routes.js';
 
 test('API: status shape, 404, 405 with Allow, bad JSON 400, handler failures 500, server survives', async (t) => {
@@ -41,4 +41,24 @@ test('API: status shape, 404, 405 with Allow, bad JSON 400, handler failures 500
   assert.equal((await fetch(url('/api/v1/boom'))).status, 500);
   assert.equal((await fetch(url('/api/v1/teapot'))).status, 418);
   assert.equal((await fetch(url('/api/v1/status'))).status, 200, 'still serving after failures');
+});
+
+test('path patterns: :name takes one decoded segment; exact routes win; bad escapes do not match', async (t) => {
+  assert.deepEqual(matchPath('/api/v1/calls/:id/hold', '/api/v1/calls/o3/hold'), { id: 'o3' });
+  assert.deepEqual(matchPath('/a/:x', '/a/b%20c'), { x: 'b c' });
+  assert.equal(matchPath('/a/:x', '/a/'), undefined);
+  assert.equal(matchPath('/a/:x', '/a/b/c'), undefined);
+  assert.equal(matchPath('/a/:x', '/a/%E0%A4%A'), undefined);
+  const api = new ApiServer([
+    { method: 'POST', path: '/c/swap', handler: () => ({ status: 200, body: 'exact' }) },
+    { method: 'POST', path: '/c/:id', handler: (r) => ({ status: 200, body: r.params }) },
+  ]);
+  const port = await api.listen(0, '127.0.0.1');
+  t.after(() => api.close());
+  const post = async (p: string) => (await fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST' })).json() as Promise<unknown>;
+  assert.equal(await post('/c/swap'), 'exact');
+  assert.deepEqual(await post('/c/i7'), { id: 'i7' });
+  const get = await fetch(`http://127.0.0.1:${port}/c/i7`);
+  assert.equal(get.status, 405);
+  assert.equal(get.headers.get('allow'), 'POST');
 });

@@ -160,7 +160,7 @@ test('call waiting: beep during a call, answering holds the first; swap; hang up
   assert.deepEqual(t.take(), [['hold', 'i2'], ['resume', 'i1']]);
   assert.deepEqual(t.audible.at(-1), ['i1']);
   const snap = t.core.snapshot();
-  assert.deepEqual(snap.calls.map((c) => [c.id, c.localHold]), [['i1', false], ['i2', true]]);
+  assert.deepEqual(snap.calls.map((c) => [c.id, c.held]), [['i1', false], ['i2', true]]);
 });
 
 test('call waiting off: a second call while talking is busy', () => {
@@ -181,8 +181,11 @@ test('remote hold is shown; mute is the microphone only', () => {
   assert.equal(t.core.snapshot().calls[0]?.remoteHold, true);
   t.core.mute();
   assert.equal(t.core.snapshot().muted, true);
-  assert.deepEqual(t.take('muted'), [['muted', true]]);
+  assert.equal(t.core.snapshot().calls[0]?.muted, true);
+  assert.deepEqual(t.take('muted').at(-1), ['muted', [id]]);
   assert.equal(t.core.snapshot().calls.length, 1);
+  t.core.mute(id, false);
+  assert.deepEqual(t.take('muted').at(-1), ['muted', []]);
   t.core.signalRemoteHold(id, false);
   assert.equal(t.core.snapshot().calls[0]?.remoteHold, false);
 });
@@ -400,4 +403,16 @@ test('signals for unknown calls and intents in the wrong state are harmless or c
   const id = t.core.dial('2002');
   assert.throws(() => t.core.hold(id), (e: unknown) => e instanceof CallError && e.code === 'bad-state');
   assert.throws(() => t.core.transferTo(id, id), CallError);
+});
+
+test('a refused hold leaves the call as it was and says so', () => {
+  const t = setup();
+  const id = t.core.dial('2002');
+  t.core.signalConnected(id);
+  t.core.hold(id);
+  assert.equal(t.core.snapshot().calls[0]?.held, true);
+  t.core.signalHoldFailed(id, true);
+  assert.equal(t.core.snapshot().calls[0]?.held, false);
+  assert.equal(t.core.snapshot().notice?.text, 'Hold failed');
+  assert.deepEqual(t.audible.at(-1), [id], 'still talking');
 });
