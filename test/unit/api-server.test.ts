@@ -55,7 +55,7 @@ test('path patterns: :name takes one decoded segment; exact routes win; bad esca
   ]);
   const port = await api.listen(0, '127.0.0.1');
   t.after(() => api.close());
-  const post = async (p: string) => (await fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST' })).json() as Promise<unknown>;
+  const post = async (p: string) => (await fetch(`http://127.0.0.1:${port}${p}`, { method: 'POST' })).json();
   assert.equal(await post('/c/swap'), 'exact');
   assert.deepEqual(await post('/c/i7'), { id: 'i7' });
   const get = await fetch(`http://127.0.0.1:${port}/c/i7`);
