@@ -46,6 +46,8 @@ export interface CallControlSnapshot {
   readonly offHook: boolean;
   readonly dnd: boolean;
   readonly forwarding: Readonly<Partial<Record<ForwardKind, string>>>;
+  /** The local sound playing now (ringer, call-waiting beep, ringback, dial/busy/congestion tone), if any. */
+  readonly sound?: LocalTone | 'ring';
   /** The last thing worth telling the user ("Busy", "Transfer failed: Declined"), until the next call starts. */
   readonly notice?: { readonly text: string; readonly callId?: CallId; readonly at: number };
 }
@@ -168,6 +170,7 @@ export class CallControl {
       offHook: this.#offHook,
       dnd: this.#dnd,
       forwarding: { ...this.#forwarding },
+      ...(this.#lastSound !== undefined ? { sound: this.#lastSound } : {}),
       ...(this.#notice ? { notice: this.#notice } : {}),
     };
   }
