@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { callsSchema } from './calls-schema.js';
 import { dialPlanSchema } from './dial-plan-schema.js';
+import { presenceSchema } from './presence-schema.js';
 
 /** sip:user@host[:port][;params] or sips:… — kept as a string; parsed where it is used. */
 const sipUri = z
@@ -151,6 +152,7 @@ export const configSchema = z.strictObject({
   log: logSchema.default(() => logSchema.parse({})),
   calls: callsSchema.default(() => callsSchema.parse({})),
   dialPlan: dialPlanSchema.default(() => dialPlanSchema.parse({})),
+  presence: presenceSchema.default(() => presenceSchema.parse({})),
   storage: z
     .strictObject({
       /** Where the call log and the user's settings live; default $STATE_DIRECTORY (systemd) or ~/.local/state/sipdesk. */
