@@ -16,19 +16,12 @@
  * Errors: 400 for a bad body, 404 for an unknown call, 409 for an intent the call's state does not allow.
  */
 import { z } from 'zod';
-import { ApiError, type ApiRequest, type Route } from './http-server.js';
+import { ApiError, parseBody as parse, type ApiRequest, type Route } from './http-server.js';
 import { CallError, type CallControl } from '../phone/call-control.js';
 import type { CallLogStore } from '../phone/call-log.js';
 
 const id = z.string().min(1).max(64);
 const target = z.string().trim().min(1).max(256);
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new ApiError(400, `bad request body: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}`);
-}
 
 /** Runs an intent; the core's CallError becomes 404/409/400 with its message. */
 function act(fn: () => unknown): { status: number; body: unknown } {
@@ -44,8 +37,17 @@ function act(fn: () => unknown): { status: number; body: unknown } {
   }
 }
 
-export function callRoutes(calls: CallControl, log: CallLogStore): Route[] {
-  const post = (path: string, handler: (req: ApiRequest) => { status: number; body: unknown }): Route => ({ method: 'POST', path, handler });
+/** `userActivity` hears every intent that stands for someone at the phone (presence leaves Away). */
+export function callRoutes(calls: CallControl, log: CallLogStore, userActivity: () => void = () => undefined): Route[] {
+  // Every intent is someone at the phone (the simulator page, a test, remote support acting for the user).
+  const post = (path: string, handler: (req: ApiRequest) => { status: number; body: unknown }): Route => ({
+    method: 'POST',
+    path,
+    handler: (req) => {
+      userActivity();
+      return handler(req);
+    },
+  });
   /** POST /api/v1/calls/:id/<action> with no body (or an empty object). */
   const onCall = (action: string, fn: (callId: string) => void): Route =>
     post(`/api/v1/calls/:id/${action}`, (req) => {

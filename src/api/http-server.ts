@@ -4,6 +4,7 @@
  * Every failure is a JSON error with a status code; a handler that throws gets 500 and the phone goes on.
  */
 import http from 'node:http';
+import type { z } from 'zod';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../util/log.js';
 
@@ -62,6 +63,14 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Validates a request body (or query) with a zod schema; a mismatch is a 400 naming the field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new ApiError(400, `bad request body: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}`);
 }
 
 function readBody(req: http.IncomingMessage): Promise<unknown> {

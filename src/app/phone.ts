@@ -21,6 +21,8 @@ import { loadUserSettings, saveUserSettings } from '../store/settings-file.js';
 import { ApiServer } from '../api/http-server.js';
 import { statusRoutes } from '../api/routes.js';
 import { callRoutes } from '../api/call-routes.js';
+import { presenceRoutes } from '../api/presence-routes.js';
+import { wirePresence, type PhonePresence } from './presence-wiring.js';
 import { phoneAudioDevice } from './audio-device.js';
 import { PhoneCallAudio } from './call-audio.js';
 import { createLogger } from '../util/log.js';
@@ -32,6 +34,7 @@ export interface RunningPhone {
   readonly engine: MediaEngine;
   readonly calls: CallControl;
   readonly callLog: CallLogStore;
+  readonly presence: PhonePresence;
   readonly apiPort: number;
   /** Unregisters (at most unregisterTimeoutMs) and releases every port. */
   stop(unregisterTimeoutMs?: number): Promise<void>;
@@ -90,11 +93,12 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     dnd: { ...config.calls.dnd, enabled: saved.dnd ?? config.calls.dnd.enabled },
     forwarding: { ...config.calls.forwarding, ...(saved.forwarding ?? {}) },
   };
+  const clock = new SystemClock();
   const calls = new CallControl({
     config: callsConfig,
     signaling,
     audio,
-    clock: new SystemClock(),
+    clock,
     dialPlan: { toTarget: (input) => plan.toTarget(input, domain) },
     ownAor: config.account.aor,
   });
@@ -136,9 +140,12 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     }
   });
 
+  const presence = wirePresence(config, sip, calls, clock);
+
   const api = new ApiServer([
     ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
-    ...callRoutes(calls, callLog),
+    ...callRoutes(calls, callLog, () => presence.activity()),
+    ...presenceRoutes(presence),
   ]);
   let apiPort: number;
   try {
@@ -161,10 +168,13 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     engine,
     calls,
     callLog,
+    presence,
     apiPort,
     stop(unregisterTimeoutMs = 1500) {
       stopping ??= (async () => {
         for (const c of calls.snapshot().calls) signaling.hangup(c.id);
+        // Sign-out: our presence leaves the server before the registration does (RFC 3903 removal).
+        await presence.shutdown(Math.min(1000, unregisterTimeoutMs));
         await sip.stop(unregisterTimeoutMs);
         await api.close();
         await sounds.stop();

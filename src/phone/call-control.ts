@@ -115,6 +115,8 @@ interface Call {
   service: boolean;
   transfer?: { to: string; state: 'requested' | 'failed'; reason?: string; peer?: CallId };
   dtmfReceived: string;
+  /** We accepted a REFER in this call (transferee): the transferor ends it. */
+  referredAway?: boolean;
   timers: TimerHandle[];
 }
 
@@ -525,6 +527,7 @@ export class CallControl {
     }
     const newId = this.#newId('o');
     const line = this.#freeLine() ?? call.line;
+    call.referredAway = true;
     const next = this.#newCall(newId, 'outgoing', { uri: target }, line);
     this.#calls.set(newId, next);
     this.#o.signaling.acceptRefer(id, referId, newId);
@@ -603,7 +606,9 @@ export class CallControl {
   }
 
   #holdCall(c: Call): void {
-    if (c.localHold || c.state !== 'connected') return;
+    // A call we were asked to leave (REFER as transferee) is being ended by the transferor: a hold
+    // re-INVITE now would only cross its BYE.
+    if (c.localHold || c.state !== 'connected' || c.referredAway) return;
     c.localHold = true;
     this.#o.signaling.hold(c.id);
   }

@@ -8,6 +8,7 @@
  * progress) with the parsers of call-headers.ts, and picks the DTMF transport.
  */
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import { createLogger } from '../util/log.js';
 import { answerAfter, buildDiversion, buildReplaces, callerIdentity, forwardedFrom, reasonText, referToWithReplaces, splitHeaderList, type ReplacesSpec } from './call-headers.js';
 
@@ -97,6 +98,29 @@ export interface CallSignalingOptions {
 }
 
 const MEDIA_CONSTRAINTS = { audio: true, video: false };
+
+/**
+ * JsSIP handles a 491 to a re-INVITE itself: it resends the very same request after a fixed 1 s — with the
+ * refused request's CSeq (it bumps the number but not the header; RFC 3261 §12.2.1.1 wants a higher one) and
+ * without §14.1's backoff (2.1–4 s when we chose the Call-ID) — and tells the session only about a second 491.
+ * For the hold/resume re-INVITEs #reoffer sends (their dialogs are in this set while one is in flight) the
+ * first 491 goes straight to the session's failure handler instead, so #reoffer retries with a fresh
+ * re-INVITE after the RFC's delay. Pinned JsSIP 3.13.8 internals (jssip/lib/Dialog/RequestSender.js).
+ */
+const reofferDialogs = new WeakSet<object>();
+{
+  interface DialogRequestSender {
+    _reattempt: boolean;
+    readonly _dialog: object;
+    _receiveResponse: (this: DialogRequestSender, response: { readonly status_code?: number }) => void;
+  }
+  const sender = (createRequire(import.meta.url)('jssip/lib/Dialog/RequestSender.js') as { prototype: DialogRequestSender }).prototype;
+  const jssipReceiveResponse = sender._receiveResponse;
+  sender._receiveResponse = function (this: DialogRequestSender, response) {
+    if (response.status_code === 491 && reofferDialogs.has(this._dialog)) this._reattempt = true; // → onErrorResponse
+    jssipReceiveResponse.call(this, response);
+  };
+}
 
 /** The URI inside a Contact/Refer-To value ("<sip:a@b>;expires=…" → "sip:a@b"). */
 function uriOf(value: string): string {
@@ -232,9 +256,12 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
       queueMicrotask(() => this.emit('ended', newId, { originator: 'system', reason: 'Transfer request gone' }));
       return;
     }
+    // RFC 3892 §3: the triggered INVITE carries the REFER's Referred-By (JsSIP copies only Replaces), so the
+    // target can tell who sent the caller (and an attended-transfer target can check it).
+    const referredBy = refer.request.getHeader('Referred-By');
     this.#pendingLocalId = newId;
     try {
-      refer.accept(undefined, this.#media());
+      refer.accept(undefined, { ...this.#media(), ...(referredBy ? { extraHeaders: [`Referred-By: ${referredBy}`] } : {}) });
     } catch (err) {
       log.warn(`${id}: cannot follow the transfer: ${(err as Error).message}`);
       queueMicrotask(() => this.emit('ended', newId, { originator: 'system', reason: 'Transfer failed' }));
@@ -389,10 +416,16 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
         else js._onunhold('local');
       };
       apply(hold);
+      const dialog = (s as { _dialog?: object })._dialog;
+      if (dialog !== undefined) reofferDialogs.add(dialog);
+      const settled = (): void => {
+        if (dialog !== undefined) reofferDialogs.delete(dialog);
+      };
       js._sendReinvite({
         eventHandlers: {
-          succeeded: () => undefined,
+          succeeded: settled,
           failed: (response?: SipMessage) => {
+            settled();
             if (s.isEnded()) return;
             apply(!hold); // the offer was not taken: media stays as it was
             const status = response?.status_code;

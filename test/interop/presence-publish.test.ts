@@ -3,34 +3,13 @@
 // state (412 → the whole document again), and removal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startKamailio } from '../harness/kamailio.js';
 import { useWorkdir } from '../harness/workdir.js';
-import { freePort } from '../harness/ports.js';
 import { within } from '../harness/media-phone.js';
-import { parseConfig } from '../../src/config/load.js';
-import { createSipStack, type SipStack } from '../../src/sip/sip-stack.js';
+import { startSipClient, watchPresence } from '../harness/sip-client.js';
 import { Publisher, type PublicationState } from '../../src/sip/publisher.js';
-
-async function stack(user: string, pbx: { ip: string; port: number; domain: string }, instance: string): Promise<SipStack> {
-  const config = parseConfig({
-    account: { aor: `sip:${user}@${pbx.domain}`, password: 'secret', proxy: `sip:${pbx.ip}:${pbx.port};transport=tcp` },
-    api: { port: 0 },
-    sip: { listenPort: await freePort(), listenAddress: '127.0.0.1', contactHost: '127.0.0.1' },
-    device: { instanceId: instance },
-    log: { sipTrace: process.env.SIP_TRACE === '1' },
-  });
-  const sip = await createSipStack(config);
-  const registered = new Promise<void>((resolve) => {
-    const wait = (s: { state: string }) => (s.state === 'registered' ? resolve() : sip.registration.once('state', wait));
-    sip.registration.once('state', wait);
-  });
-  sip.start();
-  await within(10_000, `${user} registered`, registered);
-  return sip;
-}
 
 const pidf = (note: string, basic: 'open' | 'closed' = 'open'): string =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:alice@127.0.0.1">` +
@@ -51,9 +30,9 @@ test('PUBLISH: publish, modify under SIP-If-Match, refresh, 412 when the server 
   const w = useWorkdir(t, 'presence-publish');
   const k = await startKamailio({ workdir: w.path });
   w.defer(() => k.stop());
-  const alice = await stack('alice', k, '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e11');
+  const alice = await startSipClient('alice', k, '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e11');
   w.defer(() => alice.stop(1000));
-  const bob = await stack('bob', k, '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e12');
+  const bob = await startSipClient('bob', k, '6a8c1f52-1d1e-4c5a-9d43-3b1a6f0d2e12');
   w.defer(() => bob.stop(1000));
 
   const publisher = new Publisher(alice.ua, { aor: `sip:alice@${k.domain}`, event: 'presence', contentType: 'application/pidf+xml', expires: 20 });
@@ -67,27 +46,9 @@ test('PUBLISH: publish, modify under SIP-If-Match, refresh, 412 when the server 
   assert.ok(etag1, 'the server gave an entity tag');
 
   // bob watches alice.
-  const notes: string[] = [];
-  const seen = new EventEmitter();
-  const sub = (bob.ua as unknown as { subscribe(target: string, event: string, accept: string, o: object): EventEmitter & { subscribe(): void; terminate(): void } })
-    .subscribe(`sip:alice@${k.domain}`, 'presence', 'application/pidf+xml', { expires: 120, contentType: 'application/pidf+xml' });
-  sub.on('notify', (_final: boolean, _req: unknown, body: string | undefined) => {
-    const note = /<note>([^<]*)<\/note>/.exec(body ?? '')?.[1] ?? (body?.includes('<tuple') ? '(no note)' : '(no tuple)');
-    notes.push(note);
-    seen.emit('note', note);
-  });
-  w.defer(() => sub.terminate());
-  const sees = (note: string, ms = 8000): Promise<void> =>
-    notes.includes(note) ? Promise.resolve() : within(ms, `watcher sees "${note}" (saw ${JSON.stringify(notes)})`, new Promise<void>((resolve) => {
-      const on = (n: string): void => {
-        if (n === note) {
-          seen.off('note', on);
-          resolve();
-        }
-      };
-      seen.on('note', on);
-    }));
-  sub.subscribe();
+  const watch = watchPresence(bob, `sip:alice@${k.domain}`);
+  w.defer(() => watch.close());
+  const sees = (note: string, ms = 8000): Promise<string> => watch.waitFor(`note "${note}"`, (b) => b.includes(`<note>${note}</note>`), ms);
   await sees('first');
 
   // Modify: same publication (SIP-If-Match), new document.

@@ -244,7 +244,7 @@ test('transferee: REFER accepted per config starts a new call; refused when off'
   const newId = op[3] as string;
   assert.equal(t.core.snapshot().calls.find((c) => c.id === newId)?.remote.uri, 'sip:carol@example.com');
   t.core.signalConnected(newId);
-  assert.deepEqual(t.take(), [['hold', id]]);
+  assert.deepEqual(t.take(), [], 'the call being transferred away is not held: the transferor ends it');
 
   const u = setup({ acceptTransfer: false });
   const id2 = u.core.dial('2002');
