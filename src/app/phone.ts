@@ -22,6 +22,8 @@ import { ApiServer } from '../api/http-server.js';
 import { statusRoutes } from '../api/routes.js';
 import { callRoutes } from '../api/call-routes.js';
 import { presenceRoutes } from '../api/presence-routes.js';
+import { colleagueRoutes } from '../api/colleague-routes.js';
+import { wireColleagues, type PhoneColleagues } from './colleagues-wiring.js';
 import { wirePresence, type PhonePresence } from './presence-wiring.js';
 import { phoneAudioDevice } from './audio-device.js';
 import { PhoneCallAudio } from './call-audio.js';
@@ -35,6 +37,7 @@ export interface RunningPhone {
   readonly calls: CallControl;
   readonly callLog: CallLogStore;
   readonly presence: PhonePresence;
+  readonly colleagues: PhoneColleagues;
   readonly apiPort: number;
   /** Unregisters (at most unregisterTimeoutMs) and releases every port. */
   stop(unregisterTimeoutMs?: number): Promise<void>;
@@ -141,11 +144,16 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   });
 
   const presence = wirePresence(config, sip, calls, clock);
+  const colleagues = wireColleagues(config, sip);
 
   const api = new ApiServer([
     ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
     ...callRoutes(calls, callLog, () => presence.activity()),
     ...presenceRoutes(presence),
+    ...colleagueRoutes(colleagues.model, calls, {
+      pickup: config.colleagues.pickup,
+      ...(config.colleagues.voicemail.number ? { voicemailNumber: config.colleagues.voicemail.number } : {}),
+    }),
   ]);
   let apiPort: number;
   try {
@@ -169,10 +177,12 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     calls,
     callLog,
     presence,
+    colleagues,
     apiPort,
     stop(unregisterTimeoutMs = 1500) {
       stopping ??= (async () => {
         for (const c of calls.snapshot().calls) signaling.hangup(c.id);
+        colleagues.stop();
         // Sign-out: our presence leaves the server before the registration does (RFC 3903 removal).
         await presence.shutdown(Math.min(1000, unregisterTimeoutMs));
         await sip.stop(unregisterTimeoutMs);

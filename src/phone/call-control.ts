@@ -9,7 +9,7 @@
  * Everything the screens and the API show is one snapshot(); listeners hear 'changed' after every step.
  */
 import type { Clock, TimerHandle } from './clock.js';
-import type { CallAudio, CallEndInfo, CallId, CallSignaling, DiversionInfo, IncomingCallInfo, LocalTone, PartyInfo } from './call-ports.js';
+import type { CallAudio, CallEndInfo, CallId, CallSignaling, DialogRef, DiversionInfo, IncomingCallInfo, LocalTone, PartyInfo } from './call-ports.js';
 import type { CallsConfig } from '../config/calls-schema.js';
 
 export type CallState = 'dialing' | 'ringback' | 'early-media' | 'ringing' | 'connected';
@@ -190,6 +190,14 @@ export class CallControl {
       throw new CallError('bad-target', `cannot dial ${JSON.stringify(trimmed)}: ${(err as Error).message}`);
     }
     return this.#placeCall(target, { display: trimmed });
+  }
+
+  /**
+   * Directed pickup of a call ringing at a colleague's phone: an INVITE to the caller that replaces the early
+   * dialog the busy lamp reported (RFC 3891, early-only), so the caller is connected here instead.
+   */
+  pickup(callerTarget: string, dialog: DialogRef): CallId {
+    return this.#placeCall(callerTarget, { display: callerTarget, replacesDialog: { ...dialog, earlyOnly: true } });
   }
 
   /** Calls the last dialed target again (the caller passes it from the call log). */
@@ -567,7 +575,7 @@ export class CallControl {
 
   // ---- internals ---------------------------------------------------------------------------------------
 
-  #placeCall(target: string, o: { display: string; service?: boolean }): CallId {
+  #placeCall(target: string, o: { display: string; service?: boolean; replacesDialog?: DialogRef }): CallId {
     const line = this.#freeLine();
     if (line === undefined) throw new CallError('no-free-line', 'all lines are in use');
     this.#stopFailureTone();
@@ -577,7 +585,8 @@ export class CallControl {
     const call = this.#newCall(id, 'outgoing', { uri: target, ...(/^\+?[\d*#]+$/.test(o.display) ? { number: o.display } : {}) }, line);
     call.service = o.service ?? false;
     this.#calls.set(id, call);
-    this.#o.signaling.dial(id, target);
+    if (o.replacesDialog) this.#o.signaling.dial(id, target, { replacesDialog: o.replacesDialog });
+    else this.#o.signaling.dial(id, target);
     this.#update();
     return id;
   }

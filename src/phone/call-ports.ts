@@ -41,6 +41,14 @@ export interface CallEndInfo {
   readonly redirectTo?: readonly string[];
 }
 
+/** A dialog as a Replaces header names it, from the point of view of the UA that receives the INVITE. */
+export interface DialogRef {
+  readonly callId: string;
+  readonly toTag: string;
+  readonly fromTag: string;
+  readonly earlyOnly?: boolean;
+}
+
 export interface DiversionInfo {
   readonly uri: string;
   readonly reason: 'unconditional' | 'user-busy' | 'no-answer' | 'do-not-disturb' | 'deflection';
@@ -48,8 +56,11 @@ export interface DiversionInfo {
 
 /** What the core asks of signaling. Every method is fire-and-forget; outcomes arrive as signals. */
 export interface CallSignaling {
-  /** Places a call; `replaces` puts Replaces of that call's dialog into the INVITE (pickup, RFC 3891). */
-  dial(id: CallId, target: string, options?: { readonly replaces?: CallId }): void;
+  /**
+   * Places a call. `replaces` puts Replaces of one of our calls' dialog into the INVITE; `replacesDialog`
+   * names any dialog (directed pickup of a ringing colleague's call: RFC 3891 with early-only).
+   */
+  dial(id: CallId, target: string, options?: { readonly replaces?: CallId; readonly replacesDialog?: DialogRef }): void;
   answer(id: CallId): void;
   /** Final response to a ringing call (486, 603, 480). */
   reject(id: CallId, status: number): void;

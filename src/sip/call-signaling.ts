@@ -158,9 +158,9 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
 
   // ---- CallSignaling -----------------------------------------------------------------------------------
 
-  dial(id: string, target: string, options: { replaces?: string } = {}): void {
+  dial(id: string, target: string, options: { replaces?: string; replacesDialog?: ReplacesSpec } = {}): void {
     const extraHeaders: string[] = [];
-    const dialog = options.replaces !== undefined ? this.#dialogOf(options.replaces) : undefined;
+    const dialog = options.replacesDialog ?? (options.replaces !== undefined ? this.#dialogOf(options.replaces) : undefined);
     const replaces = dialog ? buildReplaces(dialog) : undefined;
     if (replaces !== undefined) extraHeaders.push(`Replaces: ${replaces}`);
     this.#pendingLocalId = id;

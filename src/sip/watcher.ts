@@ -157,6 +157,21 @@ export class Watcher<T> extends EventEmitter<WatcherEvents<T>> {
     sub.subscribe();
   }
 
+  /** Ends the current subscription and makes a new one (the caller lost track of partial state). */
+  resubscribe(): void {
+    if (this.#closed) return;
+    const sub = this.#sub;
+    this.#sub = undefined; // its 'terminated' is ours, not a failure to retry
+    try {
+      if (sub !== undefined && sub.state !== 'terminated') sub.terminate();
+    } catch (err) {
+      log.debug(`${this.#o.event} ${this.#o.target}: unsubscribe: ${(err as Error).message}`);
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.start();
+  }
+
   /** Unsubscribes (Expires: 0) and stops retrying. */
   close(): void {
     this.#closed = true;

@@ -416,3 +416,9 @@ test('a refused hold leaves the call as it was and says so', () => {
   assert.equal(t.core.snapshot().notice?.text, 'Hold failed');
   assert.deepEqual(t.audible.at(-1), [id], 'still talking');
 });
+
+test('directed pickup: an INVITE to the caller replacing the early dialog, early-only', () => {
+  const t = setup();
+  const id = t.core.pickup('sip:bob@example.com', { callId: 'abc@host', toTag: 'dave-tag', fromTag: 'bob-tag' });
+  assert.deepEqual(t.take(), [['dial', id, 'sip:bob@example.com', { replacesDialog: { callId: 'abc@host', toTag: 'dave-tag', fromTag: 'bob-tag', earlyOnly: true } }]]);
+});

@@ -1,0 +1,68 @@
+/**
+ * Colleagues over the local API: the buddy list with presence, IM capability and busy lamps; message
+ * waiting and the voicemail key; the user's other devices; directed pickup of a ringing monitored line.
+ *   GET  /api/v1/contacts                → { contacts: [{name, uri, presence?: {state, note?, canIm?}, lamp?, ringing?}] }
+ *   POST /api/v1/contacts/pickup {uri}   → 201 { id } (the call ringing at that extension, picked up here)
+ *   GET  /api/v1/voicemail               → { waiting, newMessages, oldMessages, urgentNew, number? }
+ *   POST /api/v1/voicemail/call          → 201 { id }
+ *   GET  /api/v1/devices                 → { otherDevices: [{uri, instance?, expires?}] }
+ */
+import { z } from 'zod';
+import { ApiError, parseBody, type Route } from './http-server.js';
+import { CallError, type CallControl } from '../phone/call-control.js';
+import type { Colleagues } from '../phone/colleagues.js';
+
+export interface ColleagueRouteOptions {
+  readonly voicemailNumber?: string;
+  readonly pickup: { readonly mode: 'code' | 'replaces'; readonly code: string };
+}
+
+function placed(fn: () => string): { status: number; body: unknown } {
+  try {
+    return { status: 201, body: { id: fn() } };
+  } catch (err) {
+    if (err instanceof CallError) throw new ApiError(err.code === 'bad-target' ? 400 : 409, err.message);
+    throw err;
+  }
+}
+
+export function colleagueRoutes(colleagues: Colleagues, calls: CallControl, o: ColleagueRouteOptions): Route[] {
+  return [
+    { method: 'GET', path: '/api/v1/contacts', handler: () => ({ status: 200, body: { contacts: colleagues.snapshot().contacts } }) },
+    {
+      method: 'POST',
+      path: '/api/v1/contacts/pickup',
+      handler: (req) => {
+        const { uri } = parseBody(z.strictObject({ uri: z.string().min(1).max(256) }), req.body);
+        const contact = colleagues.find(uri);
+        if (contact === undefined) throw new ApiError(404, `no contact ${uri}`);
+        if (contact.lamp !== 'ringing') throw new ApiError(409, `${contact.name} has no ringing call to pick up`);
+        if (o.pickup.mode === 'code') {
+          // The PBX's directed pickup: code + the extension's user part (Asterisk/FreePBX "**2001").
+          const user = contact.uri.replace(/^sips?:/i, '').split('@')[0]!;
+          return placed(() => calls.dial(`${o.pickup.code}${user}`));
+        }
+        const r = contact.ringing;
+        if (r?.callerTarget === undefined || r.remoteTag === undefined || r.localTag === undefined) {
+          throw new ApiError(409, `${contact.name}'s ringing call cannot be picked up by Replaces: its dialog state names no caller target or tags`);
+        }
+        // The caller's early dialog, as the caller's UA sees it: its To tag is the extension's tag.
+        return placed(() => calls.pickup(r.callerTarget!, { callId: r.callId, toTag: r.localTag!, fromTag: r.remoteTag! }));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/voicemail',
+      handler: () => ({ status: 200, body: { ...colleagues.snapshot().messages, ...(o.voicemailNumber ? { number: o.voicemailNumber } : {}) } }),
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/voicemail/call',
+      handler: () => {
+        if (o.voicemailNumber === undefined) throw new ApiError(409, 'no voicemail number configured (colleagues.voicemail.number)');
+        return placed(() => calls.dial(o.voicemailNumber!));
+      },
+    },
+    { method: 'GET', path: '/api/v1/devices', handler: () => ({ status: 200, body: { otherDevices: colleagues.snapshot().otherDevices } }) },
+  ];
+}
