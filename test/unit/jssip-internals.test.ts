@@ -28,3 +28,26 @@ test('the internals we wrap or rely on are where we expect them', () => {
   const registrator = readFileSync(require.resolve('jssip/lib/Registrator.js'), 'utf8');
   assert.match(registrator, /this\._contact \+= ';\+sip\.ice';/, 'the +sip.ice tag outgoing-policy.ts strips');
 });
+
+test('the internals calls, publication and subscriptions rely on are where we expect them', () => {
+  // call-signaling.ts #reoffer: hold/resume without JsSIP's "any failure ends the call".
+  const RTCSession = require('jssip/lib/RTCSession.js') as { prototype: Record<string, unknown> };
+  for (const m of ['_sendReinvite', 'isReadyToReOffer', '_onhold', '_onunhold']) assert.equal(typeof RTCSession.prototype[m], 'function', `RTCSession.${m}`);
+  const session = readFileSync(require.resolve('jssip/lib/RTCSession.js'), 'utf8');
+  assert.match(session, /this\._localHold = true;\s*this\._onhold\('local'\);/, 'hold() still sets _localHold then calls _onhold');
+  // call-signaling.ts: a 491 to our re-INVITE goes to our handler, not JsSIP's same-CSeq resend.
+  const DialogSender = require('jssip/lib/Dialog/RequestSender.js') as { prototype: Record<string, unknown> };
+  assert.equal(typeof DialogSender.prototype._receiveResponse, 'function');
+  const dialogSender = readFileSync(require.resolve('jssip/lib/Dialog/RequestSender.js'), 'utf8');
+  assert.match(dialogSender, /status_code === 491/, 'Dialog/RequestSender still special-cases 491');
+  assert.match(dialogSender, /_reattempt/, 'Dialog/RequestSender still keys the retry on _reattempt');
+  // publisher.ts: PUBLISH on JsSIP's own request and transaction layer.
+  const SIPMessage = require('jssip/lib/SIPMessage.js') as { OutgoingRequest?: unknown };
+  assert.equal(typeof SIPMessage.OutgoingRequest, 'function');
+  assert.equal(typeof require('jssip/lib/RequestSender.js'), 'function');
+  // watcher.ts: bodies are checked before Subscriber.receiveRequest answers 200.
+  const Subscriber = require('jssip/lib/Subscriber.js') as { prototype: Record<string, unknown> };
+  assert.equal(typeof Subscriber.prototype.receiveRequest, 'function');
+  const subscriber = readFileSync(require.resolve('jssip/lib/Subscriber.js'), 'utf8');
+  assert.match(subscriber, /request\.reply\(200\);[\s\S]*this\.emit\('notify'/, 'Subscriber still answers 200 before it emits notify');
+});
