@@ -12,7 +12,8 @@
  *   PUT  /api/v1/forwarding         {always?|busy?|noAnswer?: target|null}
  *   PUT  /api/v1/dnd                {enabled}
  *   GET  /api/v1/calllog?category=missed|received|dialed|all&limit=N ; DELETE /api/v1/calllog ; POST /api/v1/calllog/seen
- *   POST /api/v1/input              {hook: "off"|"on"}   (keys and touch come with the UI)
+ *   POST /api/v1/input              {hook: "off"|"on"} | {key: 0-9 * # + dial back clear}  (other keys, touch: the UI)
+ *   GET  /api/v1/dialer                         → { digits, preview, blocked? }
  * Errors: 400 for a bad body, 404 for an unknown call, 409 for an intent the call's state does not allow.
  */
 import { z } from 'zod';
@@ -38,7 +39,13 @@ function act(fn: () => unknown): { status: number; body: unknown } {
 }
 
 /** `userActivity` hears every intent that stands for someone at the phone (presence leaves Away). */
-export function callRoutes(calls: CallControl, log: CallLogStore, userActivity: () => void = () => undefined): Route[] {
+/** The dial keys (src/phone/keypad.ts), as the input route needs them. */
+export interface KeyInput {
+  press(key: string): boolean;
+  view(): unknown;
+}
+
+export function callRoutes(calls: CallControl, log: CallLogStore, keypad: KeyInput, userActivity: () => void = () => undefined): Route[] {
   // Every intent is someone at the phone (the simulator page, a test, remote support acting for the user).
   const post = (path: string, handler: (req: ApiRequest) => { status: number; body: unknown }): Route => ({
     method: 'POST',
@@ -126,8 +133,18 @@ export function callRoutes(calls: CallControl, log: CallLogStore, userActivity: 
     { method: 'DELETE', path: '/api/v1/calllog', handler: () => (log.clear(), { status: 200, body: { ok: true } }) },
     post('/api/v1/calllog/seen', () => (log.markMissedSeen(), { status: 200, body: { ok: true } })),
     post('/api/v1/input', (req) => {
-      const b = parse(z.strictObject({ hook: z.enum(['off', 'on']) }), req.body);
-      return act(() => calls.hook(b.hook === 'off'));
+      const b = parse(
+        z.union([
+          z.strictObject({ hook: z.enum(['off', 'on']) }),
+          // Dial keys: digits, * # +, and the dialer's dial / back / clear. (Down/up and the other keys come
+          // with the UI; a press is a down and an up.)
+          z.strictObject({ key: z.string().regex(/^([0-9*#+]|dial|back|clear)$/, 'a dial key: 0-9 * # + dial back clear'), action: z.literal('press').default('press') }),
+        ]),
+        req.body,
+      );
+      if ('hook' in b) return act(() => calls.hook(b.hook === 'off'));
+      return act(() => ({ taken: keypad.press(b.key), dialer: keypad.view() }));
     }),
+    { method: 'GET', path: '/api/v1/dialer', handler: () => ({ status: 200, body: keypad.view() }) },
   ];
 }

@@ -15,6 +15,7 @@ import type { PcmFrame } from '../media/types.js';
 import { CallControl } from '../phone/call-control.js';
 import { SystemClock } from '../phone/clock.js';
 import { compileDialPlan } from '../phone/dial-plan.js';
+import { Keypad } from '../phone/keypad.js';
 import { InMemoryCallLog, callLogEntryFor, type CallLogStore } from '../phone/call-log.js';
 import { openSqliteCallLog } from '../store/sqlite-call-log.js';
 import { loadUserSettings, saveUserSettings } from '../store/settings-file.js';
@@ -143,12 +144,13 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     }
   });
 
+  const keypad = new Keypad({ calls, plan, clock });
   const presence = wirePresence(config, sip, calls, clock);
   const colleagues = wireColleagues(config, sip);
 
   const api = new ApiServer([
     ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
-    ...callRoutes(calls, callLog, () => presence.activity()),
+    ...callRoutes(calls, callLog, keypad, () => presence.activity()),
     ...presenceRoutes(presence),
     ...colleagueRoutes(colleagues.model, calls, {
       pickup: config.colleagues.pickup,

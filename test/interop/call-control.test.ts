@@ -25,7 +25,7 @@ interface Rig {
   restartAlice(): Promise<TestPhone>;
 }
 
-async function rig(t: TestContext, name: string): Promise<Rig & { pass(): void }> {
+async function rig(t: TestContext, name: string, config: Record<string, unknown> = {}): Promise<Rig & { pass(): void }> {
   const w = useWorkdir(t, name);
   const k = await startKamailio({ workdir: w.path });
   w.defer(() => k.stop());
@@ -34,7 +34,7 @@ async function rig(t: TestContext, name: string): Promise<Rig & { pass(): void }
   );
   w.defer(() => bob!.stop());
   w.defer(() => carol!.stop());
-  const aliceOptions = { workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`, config: { media: { codecs: ['PCMU'] } } };
+  const aliceOptions = { workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`, config: { media: { codecs: ['PCMU'] }, ...config } };
   let alice = await startPhone(aliceOptions);
   w.defer(() => alice.stop());
   await alice.waitForState('registered');
@@ -164,5 +164,34 @@ test('attended transfer: sipdesk consults carol while bob holds, then connects b
   assert.ok(referTo, 'REFER with Replaces sent');
   assert.match(decodeURIComponent(referTo[1]!), /;to-tag=[^;]+;from-tag=[^;]+/);
   await calls(r.alice, (s) => s.calls.length === 0, 12_000);
+  r.pass();
+});
+
+test('the dial keys: digits through the dial plan dial on # and after the inter-digit pause; in a call they send DTMF', async (t) => {
+  const r = await rig(t, 'calls-keypad', {
+    dialPlan: { rules: [{ pattern: '^200$', replace: `sip:bob@127.0.0.1` }, { pattern: '^201$', replace: `sip:carol@127.0.0.1` }], interDigitTimeoutS: 1 },
+  });
+  const press = async (keys: string[]): Promise<void> => {
+    for (const key of keys) assert.equal((await r.alice.api('POST', '/api/v1/input', { key })).status, 200);
+  };
+  await press(['2', '0', '0']);
+  assert.deepEqual(((await r.alice.api('GET', '/api/v1/dialer')).body as { digits: string }).digits, '200');
+  await press(['#']);
+  await r.bob.ctrl.waitForEvent('CALL_ESTABLISHED', 8000);
+  const snap = await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
+  // Now the same keys are DTMF to bob.
+  const since = r.bob.ctrl.history().length;
+  await press(['7']);
+  await r.bob.ctrl.waitForEvent('CALL_DTMF_START', 5000, since, (e) => e.param === '7');
+  await r.alice.api('POST', `/api/v1/calls/${snap.calls[0]!.id}/hangup`);
+  await calls(r.alice, (s) => s.calls.length === 0);
+
+  // No send key: the number dials itself after the 1 s pause.
+  const carolSince = r.carol.ctrl.history().length;
+  const typedAt = Date.now();
+  await press(['2', '0', '1']);
+  await r.carol.ctrl.waitForEvent('CALL_ESTABLISHED', 8000, carolSince);
+  t.diagnostic(`dialed by the inter-digit timeout: established ${Date.now() - typedAt} ms after the last key`);
+  assert.equal((await r.alice.api('POST', '/api/v1/input', { key: 'F13' })).status, 400);
   r.pass();
 });
