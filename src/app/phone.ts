@@ -16,6 +16,7 @@ import { CallControl } from '../phone/call-control.js';
 import { SystemClock } from '../phone/clock.js';
 import { compileDialPlan } from '../phone/dial-plan.js';
 import { Keypad } from '../phone/keypad.js';
+import { IdleReset } from '../phone/idle-reset.js';
 import { InMemoryCallLog, callLogEntryFor, type CallLogStore } from '../phone/call-log.js';
 import { openSqliteCallLog } from '../store/sqlite-call-log.js';
 import { loadUserSettings, saveUserSettings } from '../store/settings-file.js';
@@ -146,11 +147,25 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
 
   const keypad = new Keypad({ calls, plan, clock });
   const presence = wirePresence(config, sip, calls, clock);
+  const idle = new IdleReset({
+    clock,
+    afterS: config.calls.idleResetS,
+    onReset: () => {
+      log.info('idle: reset for the next visitor');
+      keypad.press('clear');
+      calls.clearNotice();
+    },
+  });
+  calls.onChange((snap) => idle.setInCall(snap.calls.length > 0));
+  const userActivity = (): void => {
+    presence.activity();
+    idle.activity();
+  };
   const colleagues = wireColleagues(config, sip);
 
   const api = new ApiServer([
     ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
-    ...callRoutes(calls, callLog, keypad, () => presence.activity()),
+    ...callRoutes(calls, callLog, keypad, userActivity),
     ...presenceRoutes(presence),
     ...colleagueRoutes(colleagues.model, calls, {
       pickup: config.colleagues.pickup,
@@ -185,6 +200,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
       stopping ??= (async () => {
         for (const c of calls.snapshot().calls) signaling.hangup(c.id);
         colleagues.stop();
+        idle.stop();
         // Sign-out: our presence leaves the server before the registration does (RFC 3903 removal).
         await presence.shutdown(Math.min(1000, unregisterTimeoutMs));
         await sip.stop(unregisterTimeoutMs);

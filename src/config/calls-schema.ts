@@ -62,6 +62,8 @@ export const callsSchema = z.strictObject({
       honorRequests: z.boolean().default(true),
     })
     .default({ enabled: false, delayS: 0, honorRequests: true }),
+  /** Kiosk idle reset: with no call and nobody at the phone for this many seconds, clear what was left (0 = off). */
+  idleResetS: z.number().int().min(0).max(3600).default(0),
   /** Kiosk hotline: going off hook (or the hotline key) dials this number at once. */
   hotline: target.optional(),
 });

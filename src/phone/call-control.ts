@@ -344,6 +344,13 @@ export class CallControl {
     this.#update();
   }
 
+  /** Forgets the last notice and stops a failure tone (kiosk idle reset; a new call does it too). */
+  clearNotice(): void {
+    this.#stopFailureTone();
+    this.#notice = undefined;
+    this.#update();
+  }
+
   setDnd(on: boolean): void {
     this.#dnd = on;
     this.#update();

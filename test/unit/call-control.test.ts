@@ -422,3 +422,14 @@ test('directed pickup: an INVITE to the caller replacing the early dialog, early
   const id = t.core.pickup('sip:bob@example.com', { callId: 'abc@host', toTag: 'dave-tag', fromTag: 'bob-tag' });
   assert.deepEqual(t.take(), [['dial', id, 'sip:bob@example.com', { replacesDialog: { callId: 'abc@host', toTag: 'dave-tag', fromTag: 'bob-tag', earlyOnly: true } }]]);
 });
+
+test('clearNotice (kiosk idle reset) forgets the notice and stops the failure tone', () => {
+  const t = setup();
+  const id = t.core.dial('2002');
+  t.core.signalEnded(id, { originator: 'remote', status: 404, reason: 'Number not found' });
+  assert.equal(t.core.snapshot().sound, 'congestion');
+  t.core.clearNotice();
+  assert.equal(t.core.snapshot().notice, undefined);
+  assert.equal(t.core.snapshot().sound, undefined);
+  assert.equal(t.clock.pending, 0, 'the failure tone timer is gone');
+});
