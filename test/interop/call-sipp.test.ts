@@ -214,6 +214,27 @@ describe('call control against SIPp peers', () => {
     t.diagnostic(`redirect loop: ${invites} INVITEs, notice "${ended.notice?.text}"`);
   }));
 
+  test('no RTP from the far end for media.mediaTimeout seconds: the phone ends the call with BYE', w.guard(async (t: TestContext) => {
+    // A phone of its own: the shared one runs without a media timeout because SIPp sends no RTP.
+    const dora = await startPhone({
+      workdir: w.path, name: 'dora', user: 'dave', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`,
+      config: { media: { codecs: ['PCMU'], mediaTimeout: 2 }, audio: { device: 'null' } },
+    });
+    w.defer(() => dora.stop());
+    await dora.waitForState('registered');
+    const silent = await uas('silent', 'call-uas-answer.xml');
+    const r = await dora.api('POST', '/api/v1/calls', { to: `sip:bob@127.0.0.1:${silent.localPort}` });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await dora.waitForApi<Snapshot>('/api/v1/calls', (s) => s.calls[0]?.state === 'connected');
+    const connectedAt = Date.now();
+    await dora.waitForApi<Snapshot>('/api/v1/calls', (s) => s.calls.length === 0, 8000);
+    const after = Date.now() - connectedAt;
+    await finished(silent); // the scenario ends on the BYE it received
+    assert.ok(after >= 1500 && after < 6000, `ended ${after} ms after connecting (timeout 2 s)`);
+    assert.match(dora.process.output(), />>> [^\n]*\nBYE sip:/, 'the phone sent BYE');
+    t.diagnostic(`media timeout 2 s: BYE ${after} ms after the call connected`);
+  }));
+
   test('486: the call ends with "Busy", the busy tone for a moment, and is logged as outgoing/busy', w.guard(async (t: TestContext) => {
     await idle();
     const busy = await uas('busy', 'call-uas-486.xml');
