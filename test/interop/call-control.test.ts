@@ -9,7 +9,7 @@ import { startPhone, type TestPhone } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
 
 interface Snapshot {
-  calls: { id: string; state: string; direction: string; held: boolean; remote: { uri: string; name?: string }; dtmfReceived: string }[];
+  calls: { id: string; state: string; direction: string; held: boolean; remoteHold: boolean; remote: { uri: string; name?: string }; dtmfReceived: string }[];
   forwarding: Record<string, string>;
   dnd: boolean;
 }
@@ -64,6 +64,11 @@ test('sipdesk calls baresip: connected, hold, resume, hang up; the call log has 
   await calls(r.alice, (s) => s.calls[0]?.held === true);
   assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/resume`)).status, 200);
   await calls(r.alice, (s) => s.calls[0]?.held === false);
+  // The other direction: bob holds alice; the phone shows it (remote hold), and shows the resume.
+  assert.equal((await r.bob.ctrl.command('hold')).ok, true);
+  await calls(r.alice, (s) => s.calls[0]?.remoteHold === true);
+  assert.equal((await r.bob.ctrl.command('resume')).ok, true);
+  await calls(r.alice, (s) => s.calls[0]?.remoteHold === false);
   // An intent the state does not allow is a clear 409, an unknown call 404, a bad body 400.
   assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/answer`)).status, 409);
   assert.equal((await r.alice.api('POST', '/api/v1/calls/nope/hold')).status, 404);
