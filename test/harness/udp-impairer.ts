@@ -1,6 +1,6 @@
 // A UDP relay on 127.0.0.1 that sits between two RTP endpoints A and B and impairs what it forwards:
 // packet loss, random extra delay per packet (jitter; independent delays also reorder), duplicates. All
-// randomness comes from an injected PRNG (mulberry32 below), so a seed reproduces the same decisions
+// randomness comes from an injected PRNG (mulberry32, test/harness/rng.ts), so a seed reproduces the same decisions
 // (the wall-clock timing of the OS and the event loop still varies a little from run to run).
 //
 // Topology. The relay owns two sockets: `portForA` (the port A is told B lives at) and `portForB` (the
@@ -18,17 +18,9 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 
 const HOST = '127.0.0.1';
 
-/** Tiny seeded PRNG (mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './rng.js';
+
+export { mulberry32 };
 
 export interface Impairment {
   /** Probability that a datagram is dropped, 0..1. Default 0. */

@@ -8,6 +8,7 @@
  * Reproduce a failure with CALL_LOG_CRASH_SEED=<seed printed in the diagnostics>; the folder of a failed
  * run is kept and named in the diagnostics.
  */
+import { mulberry32 } from '../harness/rng.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -95,16 +96,6 @@ type KillPlan =
   | { kind: 'after-first-id'; delayMs: number } // somewhere in the loop
   | { kind: 'after-spawn'; delayMs: number }; // node starting, modules loading, the log opening (WAL recovery)
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function planKill(random: () => number): KillPlan {
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../harness/rng.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamFramer, type FramerEvent } from '../../src/sip/stream-framer.js';
@@ -350,16 +351,6 @@ void test('limits are validated', () => {
 
 // --- fuzz (seeded, so a failure is reproducible) ---
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomSplit(buf: Buffer, rnd: () => number, maxChunk: number): Buffer[] {
   const out: Buffer[] = [];
@@ -397,7 +388,7 @@ function randomStream(rnd: () => number): Buffer {
 }
 
 void test('fuzz: never throws, memory stays bounded, events do not depend on how input is split', () => {
-  const rnd = prng(0x5eed);
+  const rnd = mulberry32(0x5eed);
   const maxHeadBytes = 512;
   const maxBodyBytes = 2048;
   const seen = new Map<string, number>();
@@ -426,7 +417,7 @@ void test('fuzz: never throws, memory stays bounded, events do not depend on how
 });
 
 void test('fuzz: random bytes in random splits never throw and never report a head without cause', () => {
-  const rnd = prng(42);
+  const rnd = mulberry32(42);
   for (let round = 0; round < 200; round++) {
     const f = new StreamFramer({ maxHeadBytes: 256, maxBodyBytes: 256 });
     const buf = Buffer.alloc(Math.floor(rnd() * 4096));
