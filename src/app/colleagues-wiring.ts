@@ -12,6 +12,8 @@ import { parsePidf, summarizePresence } from '../sip/bodies/pidf.js';
 import { applyDialogInfo, lampState, parseDialogInfo, type DialogInfo } from '../sip/bodies/dialog-info.js';
 import { parseMessageSummary } from '../sip/bodies/message-summary.js';
 import { otherDevices, parseReginfo } from '../sip/bodies/reginfo.js';
+import { parseResourceListNotify, type ResourceListNotify } from '../sip/bodies/rlmi.js';
+import { sameUri } from '../phone/colleagues.js';
 import { createLogger } from '../util/log.js';
 
 const log = createLogger('colleagues');
@@ -39,20 +41,55 @@ export function wireColleagues(config: PhoneConfig, sip: SipStack): PhoneColleag
   const model = new Colleagues(c.contacts);
   const ua = sip.ua as unknown as SubscribingUa;
   const watchers: Watcher<unknown>[] = [];
+  let started = false;
   const add = <T>(w: Watcher<T>): Watcher<T> => {
     watchers.push(w);
     return w;
   };
 
-  for (const contact of c.contacts) {
-    if (contact.presence) {
+  const presenceOf = (uri: string, doc: Parameters<typeof summarizePresence>[0]): void => {
+    const s = summarizePresence(doc);
+    model.setPresence(uri, { state: s.state, ...(s.note ? { note: s.note } : {}), ...(s.canIm !== undefined ? { canIm: s.canIm } : {}) });
+  };
+  const perContactPresence = (): void => {
+    for (const contact of c.contacts) {
+      if (!contact.presence) continue;
       const w = add(new Watcher(ua, { target: contact.uri, event: 'presence', accept: 'application/pidf+xml', parse: (body) => parsePidf(body) }));
-      w.on('update', (doc) => {
-        const s = summarizePresence(doc);
-        model.setPresence(contact.uri, { state: s.state, ...(s.note ? { note: s.note } : {}), ...(s.canIm !== undefined ? { canIm: s.canIm } : {}) });
-      });
+      w.on('update', (doc) => presenceOf(contact.uri, doc));
       w.on('state', (s) => model.setWatch(contact.uri, 'presence', s));
     }
+  };
+  if (c.presenceList !== undefined && c.contacts.some((x) => x.presence)) {
+    // One RFC 4662 subscription for everyone; if the server never takes it, one subscription per contact.
+    let everActive = false;
+    const list = add(new Watcher<ResourceListNotify>(ua, {
+      target: c.presenceList,
+      event: 'presence',
+      accept: 'multipart/related, application/rlmi+xml, application/pidf+xml',
+      extraHeaders: ['Supported: eventlist'],
+      parse: (body, contentType) => parseResourceListNotify(contentType ?? '', body),
+    }));
+    list.on('update', (notify) => {
+      for (const resource of notify.resources) {
+        const contact = c.contacts.find((x) => x.presence && sameUri(x.uri, resource.uri));
+        if (contact === undefined) continue;
+        const active = resource.instances.find((i) => i.state === 'active' && i.content?.kind === 'pidf' && i.content.result.ok);
+        if (active?.content?.kind === 'pidf' && active.content.result.ok) presenceOf(contact.uri, active.content.result.value);
+      }
+    });
+    list.on('state', (s) => {
+      if (s === 'active') everActive = true;
+      for (const contact of c.contacts) if (contact.presence) model.setWatch(contact.uri, 'presence', s);
+      if (s === 'retrying' && !everActive) {
+        log.info(`${c.presenceList!}: no resource list here; watching each contact instead`);
+        list.close();
+        perContactPresence();
+        if (started) for (const w of watchers) if (w.state === 'subscribing') w.start();
+      }
+    });
+  } else perContactPresence();
+
+  for (const contact of c.contacts) {
     if (contact.blf) {
       // dialog-info comes as full state and partial updates (RFC 4235 §4.1): kept merged per subscription.
       let current: DialogInfo | undefined;
@@ -97,7 +134,6 @@ export function wireColleagues(config: PhoneConfig, sip: SipStack): PhoneColleag
   }
 
   // Subscriptions need a registered flow; a watcher that ends later re-subscribes by itself.
-  let started = false;
   const onRegistration = (s: { state: string }): void => {
     if (started || s.state !== 'registered') return;
     started = true;

@@ -18,6 +18,11 @@ export const contactSchema = z.strictObject({
 
 export const colleaguesSchema = z.strictObject({
   contacts: z.array(contactSchema).max(200).default([]),
+  /**
+   * A resource list URI (RFC 4662) on the presence server holding the contacts: one subscription for all of
+   * them instead of one each. When the server refuses it, the phone falls back to one per contact.
+   */
+  presenceList: sipUri.optional(),
   voicemail: z
     .strictObject({
       /** What the voicemail key dials ("*97", a number or a SIP URI). */

@@ -79,6 +79,8 @@ export interface WatcherOptions<T> {
   /** Parses a NOTIFY body; an Error-like `{ error }` makes the NOTIFY get 400 and be ignored. */
   readonly parse: (body: string, contentType: string | undefined) => { ok: true; value: T } | { ok: false; error: string };
   readonly expires?: number;
+  /** e.g. `Supported: eventlist` for an RFC 4662 resource list. */
+  readonly extraHeaders?: readonly string[];
   readonly retryMinMs?: number;
   readonly retryMaxMs?: number;
 }
@@ -122,7 +124,11 @@ export class Watcher<T> extends EventEmitter<WatcherEvents<T>> {
     this.#setState('subscribing');
     let sub: JsSipSubscriber;
     try {
-      sub = this.#ua.subscribe(this.#o.target, this.#o.event, this.#o.accept, { expires: this.#o.expires ?? 3600, contentType: this.#o.accept.split(',')[0]!.trim() });
+      sub = this.#ua.subscribe(this.#o.target, this.#o.event, this.#o.accept, {
+        expires: this.#o.expires ?? 3600,
+        contentType: this.#o.accept.split(',')[0]!.trim(),
+        ...(this.#o.extraHeaders ? { extraHeaders: [...this.#o.extraHeaders] } : {}),
+      });
     } catch (err) {
       this.#retry(`cannot subscribe: ${(err as Error).message}`);
       return;
