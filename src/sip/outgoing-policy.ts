@@ -4,7 +4,8 @@
  *
  * - `Allow:` is JsSIP's fixed ALLOWED_METHODS (it lists MESSAGE and SUBSCRIBE, which this phone refuses):
  *   replaced by the phone's own list, once, in requests and responses alike (RFC 3261 §20.5).
- * - `Accept:` likewise names the bodies we really take.
+ * - `Accept:` likewise names the bodies we really take (except in SUBSCRIBE, where it names the event
+ *   package's documents: the watcher's own, kept).
  * - `Supported: ice` and the `+sip.ice` Contact feature tag are WebRTC leftovers: the phone does no ICE
  *   (RFC 5768 says only ICE-capable UAs may claim it), so both are removed.
  * - The top Via of requests we originate gets our listening port: JsSIP writes a bare host, which means
@@ -61,6 +62,7 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
     if (headEnd <= 0) return message; // keep-alive or not SIP: not ours to touch
     const lines = message.slice(0, headEnd).split('\r\n');
     const isRequest = !lines[0]!.startsWith('SIP/2.0 ');
+    const isSubscribe = lines[0]!.startsWith('SUBSCRIBE ');
     const out: string[] = [lines[0]!];
     let allowDone = false;
     let acceptDone = false;
@@ -77,6 +79,11 @@ export function createOutgoingPolicy(opts: OutgoingPolicyOptions): (message: str
           allowDone = true;
           break;
         case 'accept':
+          // A SUBSCRIBE's Accept names the event package's document types (RFC 6665 §3.1.2), set by its caller.
+          if (isSubscribe) {
+            out.push(line);
+            break;
+          }
           if (!acceptDone) out.push(acceptLine);
           acceptDone = true;
           break;

@@ -26,12 +26,16 @@ interface JsSipSubscriber extends NodeJS.EventEmitter {
   data: unknown;
   subscribe(body?: string): void;
   terminate(body?: string): void;
-  readonly state: string;
+  /** JsSIP's state constant (a number; SubscriberC.STATE_TERMINATED when over). */
+  readonly state: unknown;
 }
 
 interface SubscriberClass {
   prototype: { receiveRequest: (this: JsSipSubscriber, request: IncomingNotify & { method: string }) => void };
+  C: { STATE_TERMINATED: unknown; SUBSCRIBE_NON_OK_RESPONSE: number };
 }
+
+const SubscriberC = (require('jssip/lib/Subscriber.js') as SubscriberClass).C;
 
 /** The check a watcher attaches to its JsSIP Subscriber (kept in its `data`). */
 interface BodyCheck {
@@ -56,7 +60,7 @@ function isBodyCheck(d: unknown): d is BodyCheck {
         problem = `unreadable body (${(err as Error).message})`;
       }
       if (problem !== undefined) {
-        log.warn(`NOTIFY refused: ${problem}`);
+        log.warn(`NOTIFY refused: ${problem.replace(/\s+/g, ' ').slice(0, 200)}`);
         // Reason phrases are one line of printable text.
         request.reply(400, `Bad Body: ${problem.replace(/[^\x20-\x7e]/g, ' ').slice(0, 80)}`);
         return;
@@ -100,6 +104,9 @@ export class Watcher<T> extends EventEmitter<WatcherEvents<T>> {
   #timer: NodeJS.Timeout | undefined;
   #retryMs: number;
   #closed = false;
+  #everActive = false;
+  /** SUBSCRIBEs refused in a row before the first success. */
+  #refusals = 0;
   #state: WatchState = 'subscribing';
   /** The last parsed value per subscription attempt, handed from the check to the 'notify' handler. */
   #parsed = new WeakMap<object, T>();
@@ -146,6 +153,8 @@ export class Watcher<T> extends EventEmitter<WatcherEvents<T>> {
     sub.data = check;
     sub.on('pending', () => this.#setState('pending'));
     sub.on('active', () => {
+      this.#everActive = true;
+      this.#refusals = 0;
       this.#retryMs = this.#o.retryMinMs ?? 5000;
       this.#setState('active');
     });
@@ -158,7 +167,14 @@ export class Watcher<T> extends EventEmitter<WatcherEvents<T>> {
       if (this.#sub !== sub) return;
       this.#sub = undefined;
       if (this.#closed) return;
-      this.#retry(`ended (code ${code}${reason ? `, ${reason}` : ''})`, retryAfter !== undefined && retryAfter > 0 ? retryAfter * 1000 : undefined);
+      // A server that refuses the package outright (405, 489: JsSIP does not say which) would be asked again
+      // every few minutes for ever: after three refusals in a row without ever being active, once an hour.
+      if (code === SubscriberC.SUBSCRIBE_NON_OK_RESPONSE && !this.#everActive && ++this.#refusals === 3) {
+        log.info(`${this.#o.event} ${this.#o.target}: refused three times; asking once an hour from now`);
+        this.#retryMs = Math.max(this.#retryMs, 3_600_000);
+      }
+      const wait = this.#refusals >= 3 ? 3_600_000 : undefined;
+      this.#retry(`ended (code ${code}${reason ? `, ${reason}` : ''})`, retryAfter !== undefined && retryAfter > 0 ? retryAfter * 1000 : wait);
     });
     sub.subscribe();
   }
@@ -169,7 +185,7 @@ export class Watcher<T> extends EventEmitter<WatcherEvents<T>> {
     const sub = this.#sub;
     this.#sub = undefined; // its 'terminated' is ours, not a failure to retry
     try {
-      if (sub !== undefined && sub.state !== 'terminated') sub.terminate();
+      if (sub !== undefined && sub.state !== SubscriberC.STATE_TERMINATED) sub.terminate();
     } catch (err) {
       log.debug(`${this.#o.event} ${this.#o.target}: unsubscribe: ${(err as Error).message}`);
     }
@@ -186,7 +202,7 @@ export class Watcher<T> extends EventEmitter<WatcherEvents<T>> {
     const sub = this.#sub;
     this.#sub = undefined;
     try {
-      if (sub !== undefined && sub.state !== 'terminated') sub.terminate();
+      if (sub !== undefined && sub.state !== SubscriberC.STATE_TERMINATED) sub.terminate();
     } catch (err) {
       log.debug(`${this.#o.event} ${this.#o.target}: unsubscribe: ${(err as Error).message}`);
     }

@@ -86,3 +86,10 @@ test('a message without Content-Length gets one (JsSIP\'s sanity-check answers l
   assert.match(policy(msg), /\r\nContent-Length: 0\r\n\r\n$/);
   assert.equal(policy(register).match(/Content-Length/g)?.length, 1, 'not added twice');
 });
+
+test('SUBSCRIBE keeps its own Accept (the event package\'s documents, RFC 6665 §3.1.2); other requests get ours', () => {
+  const sub = 'SUBSCRIBE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.5;branch=z9hG4bKs\r\nEvent: presence\r\nAccept: application/pidf+xml\r\nContent-Length: 0\r\n\r\n';
+  assert.match(policy(sub), /\r\nAccept: application\/pidf\+xml\r\n/);
+  const info = 'INFO sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.5;branch=z9hG4bKi\r\nAccept: application/pidf+xml\r\nContent-Length: 0\r\n\r\n';
+  assert.doesNotMatch(policy(info), /Accept: application\/pidf\+xml/);
+});
