@@ -31,4 +31,5 @@ export default tseslint.config(
   layer('ui', ['sip', 'media', 'app']),
   layer('api', ['sip', 'media', 'app']),
   layer('store', ['sip', 'media', 'ui', 'hal', 'api', 'app']),
+  layer('directory', ['sip', 'media', 'ui', 'hal', 'api', 'app']),
 );

@@ -25,6 +25,8 @@ import { statusRoutes } from '../api/routes.js';
 import { callRoutes } from '../api/call-routes.js';
 import { presenceRoutes } from '../api/presence-routes.js';
 import { colleagueRoutes } from '../api/colleague-routes.js';
+import { directoryRoutes } from '../api/directory-routes.js';
+import { wireDirectory } from './directory-wiring.js';
 import { wireColleagues, type PhoneColleagues } from './colleagues-wiring.js';
 import { wirePresence, type PhonePresence } from './presence-wiring.js';
 import { phoneAudioDevice } from './audio-device.js';
@@ -162,6 +164,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     idle.activity();
   };
   const colleagues = wireColleagues(config, sip);
+  const directory = wireDirectory(config, dataDir, plan, clock);
 
   const api = new ApiServer([
     ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
@@ -171,6 +174,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
       pickup: config.colleagues.pickup,
       ...(config.colleagues.voicemail.number ? { voicemailNumber: config.colleagues.voicemail.number } : {}),
     }),
+    ...directoryRoutes(directory),
   ]);
   let apiPort: number;
   try {
@@ -200,6 +204,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
       stopping ??= (async () => {
         for (const c of calls.snapshot().calls) signaling.hangup(c.id);
         colleagues.stop();
+        directory.close();
         idle.stop();
         // Sign-out: our presence leaves the server before the registration does (RFC 3903 removal).
         await presence.shutdown(Math.min(1000, unregisterTimeoutMs));

@@ -29,6 +29,23 @@ export const ldapAttributesSchema = z.strictObject({
 });
 
 /**
+ * ldapts' parser stops at the end of the first complete filter and accepts "(|(cn=x)" as "(cn=x)", so the
+ * shape is checked here: one parenthesised filter, every '(' closed. (Literal parentheses in values are
+ * escaped as \28 and \29 in a filter, so every parenthesis counts.)
+ */
+function unbalancedAt(filter: string): string | undefined {
+  const text = filter.trim();
+  if (!text.startsWith('(')) return 'must start with "("';
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0 && i !== text.length - 1) return `text after the filter ends at position ${i + 1}`;
+    if (depth < 0) return `unmatched ")" at position ${i + 1}`;
+  }
+  return depth === 0 ? undefined : `${depth} "(" not closed`;
+}
+
+/**
  * The filter is checked here with the same parser that will send it, with a sample query in place of the
  * placeholder, so a missing parenthesis is reported at config load and not on the first search.
  */
@@ -38,6 +55,11 @@ const ldapFilter = z
   .superRefine((template, ctx) => {
     if (!template.includes(QUERY_PLACEHOLDER)) {
       ctx.addIssue({ code: 'custom', message: `must contain ${QUERY_PLACEHOLDER}, where the search text goes` });
+      return;
+    }
+    const unbalanced = unbalancedAt(template);
+    if (unbalanced !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `is not a valid LDAP filter (RFC 4515): ${unbalanced}` });
       return;
     }
     try {

@@ -10,6 +10,7 @@ import { callsSchema } from './calls-schema.js';
 import { dialPlanSchema } from './dial-plan-schema.js';
 import { presenceSchema } from './presence-schema.js';
 import { colleaguesSchema } from './colleagues-schema.js';
+import { directorySchema } from './directory-schema.js';
 
 /** sip:user@host[:port][;params] or sips:… — kept as a string; parsed where it is used. */
 const sipUri = z
@@ -155,6 +156,7 @@ export const configSchema = z.strictObject({
   dialPlan: dialPlanSchema.default(() => dialPlanSchema.parse({})),
   presence: presenceSchema.default(() => presenceSchema.parse({})),
   colleagues: colleaguesSchema.default(() => colleaguesSchema.parse({})),
+  directory: directorySchema.default(() => directorySchema.parse({})),
   storage: z
     .strictObject({
       /** Where the call log and the user's settings live; default $STATE_DIRECTORY (systemd) or ~/.local/state/sipdesk. */

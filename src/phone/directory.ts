@@ -253,3 +253,24 @@ export function findByNumber(entries: Iterable<DirectoryEntry>, number: string, 
   }
   return found;
 }
+
+// ---- errors --------------------------------------------------------------------------------------------
+
+/**
+ * Why a directory could not be asked, for the search screen ("Directory offline: showing saved results")
+ * and the log: `auth` bind or login refused, `timeout` no answer in time, `unreachable` server down or
+ * unknown, `tls` certificate refused, `server` the server answered with an error, `config` a setting
+ * cannot work (unreadable CA file).
+ */
+export type DirectoryErrorKind = 'auth' | 'timeout' | 'unreachable' | 'tls' | 'server' | 'config';
+
+export class DirectoryError extends Error {
+  constructor(
+    readonly kind: DirectoryErrorKind,
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = 'DirectoryError';
+  }
+}

@@ -51,6 +51,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX entries_by_age ON entries (source, seen_at);`,
 ];
 export const DIRECTORY_CACHE_SCHEMA_VERSION = MIGRATIONS.length;
+/** The cache's file name in the phone's data dir when `directory.cacheFile` is not set. */
+export const DEFAULT_DIRECTORY_CACHE_FILE = 'directory.db';
 
 // ---- versioned SQLite file: open, check, migrate, set aside ------------------------------------------
 
