@@ -12,16 +12,13 @@
  * schema) never stops the phone: it is renamed aside (`<path>.corrupt-<time>` or `<path>.unsupported-<time>`,
  * with its -wal/-shm), a warning is logged, the cache starts empty (the next sync fills it) and `recovered`
  * says so. Corruption found while running is handled the same way.
- *
- * The open/set-aside steps follow src/store/sqlite-call-log.ts, whose helpers are private to it; they are
- * kept together in the "versioned SQLite file" block below so both stores can move onto one shared helper.
+ * The open, check, migrate and set-aside steps are src/store/sqlite-file.ts's, shared with the call log.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DialPlan } from '../phone/dial-plan.js';
 import { checkEntry, renormalize, searchEntries, type DirectoryEntry, type SearchOptions } from '../phone/directory.js';
 import { createLogger } from '../util/log.js';
+import { RecoveringDatabase, type FileRecovery, type SqliteFileSpec } from './sqlite-file.js';
 
 const log = createLogger('directory-cache');
 
@@ -54,82 +51,11 @@ export const DIRECTORY_CACHE_SCHEMA_VERSION = MIGRATIONS.length;
 /** The cache's file name in the phone's data dir when `directory.cacheFile` is not set. */
 export const DEFAULT_DIRECTORY_CACHE_FILE = 'directory.db';
 
-// ---- versioned SQLite file: open, check, migrate, set aside ------------------------------------------
+/** NORMAL, not FULL: losing the last sync in a power cut costs only a re-sync (see the top of this file). */
+const CACHE_FILE: SqliteFileSpec = { label: 'directory cache', applicationId: APPLICATION_ID, migrations: MIGRATIONS, synchronous: 'NORMAL' };
 
-export interface CacheRecovery {
-  /** Why the file was not usable ("file is not a database", "written by a newer firmware (schema 3)"). */
-  readonly reason: string;
-  /** Where the unusable file now is. */
-  readonly movedTo: string;
-}
-
-type Unusable = { message: string; kind: 'corrupt' | 'unsupported' };
-
-class UnusableFileError extends Error {
-  constructor(
-    message: string,
-    readonly kind: Unusable['kind'],
-  ) {
-    super(message);
-  }
-}
-
-function unusableReason(err: unknown): Unusable | undefined {
-  if (err instanceof UnusableFileError) return { message: err.message, kind: err.kind };
-  // SQLITE_NOTADB: not SQLite at all; SQLITE_CORRUPT (and its extended codes): damaged pages.
-  if (err instanceof Database.SqliteError && /^SQLITE_(NOTADB|CORRUPT)/.test(err.code)) return { message: err.message, kind: 'corrupt' };
-  return undefined;
-}
-
-function pragmaNumber(db: Database.Database, name: string): number {
-  const value: unknown = db.pragma(name, { simple: true });
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new UnusableFileError(`PRAGMA ${name} is not a number`, 'corrupt');
-  return value;
-}
-
-function openDatabase(path: string): Database.Database {
-  const db = new Database(path);
-  try {
-    // The first read of the header is what reveals a file that is not SQLite (SQLITE_NOTADB).
-    const appId = pragmaNumber(db, 'application_id');
-    const version = pragmaNumber(db, 'user_version');
-    const objects = db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: unknown } | undefined;
-    const fresh = appId === 0 && version === 0 && objects?.n === 0;
-    if (!fresh && appId !== APPLICATION_ID) throw new UnusableFileError('not a sipdesk directory cache (another database)', 'unsupported');
-    if (version > DIRECTORY_CACHE_SCHEMA_VERSION) {
-      throw new UnusableFileError(`written by a newer firmware (schema ${version}, this one knows ${DIRECTORY_CACHE_SCHEMA_VERSION})`, 'unsupported');
-    }
-    const problems = (db.pragma('quick_check') as unknown[]).map((row) => (row as { quick_check?: unknown }).quick_check).filter((v) => v !== 'ok');
-    if (problems.length > 0) throw new UnusableFileError(`damaged: ${problems.slice(0, 3).join('; ')}`, 'corrupt');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL'); // why not FULL: see the top of this file
-    db.pragma('journal_size_limit = 1048576');
-    if (version < DIRECTORY_CACHE_SCHEMA_VERSION) {
-      db.transaction(() => {
-        for (let v = version; v < DIRECTORY_CACHE_SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-        db.pragma(`application_id = ${APPLICATION_ID}`);
-        db.pragma(`user_version = ${DIRECTORY_CACHE_SCHEMA_VERSION}`);
-      })();
-    }
-    return db;
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-}
-
-/** Renames the file and its WAL and shared-memory files (a WAL left behind would be replayed into the fresh file). */
-function setAside(path: string, why: Unusable): CacheRecovery {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  let movedTo = `${path}.${why.kind}-${stamp}`;
-  for (let n = 1; existsSync(movedTo); n++) movedTo = `${path}.${why.kind}-${stamp}-${n}`;
-  renameSync(path, movedTo);
-  for (const suffix of ['-wal', '-shm']) {
-    if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
-  }
-  log.warn(`directory cache ${path} unusable (${why.message}); moved to ${movedTo}, starting empty`);
-  return { reason: why.message, movedTo };
-}
+/** A bad file that was moved aside: why, and where it is now. */
+export type CacheRecovery = FileRecovery;
 
 // ---- the cache -----------------------------------------------------------------------------------------
 
@@ -194,18 +120,8 @@ export class DirectoryCacheClosedError extends Error {
 export function openDirectoryCache(path: string, options: DirectoryCacheOptions = {}): DirectoryCache {
   const maxLdap = options.maxLdapEntries ?? 2000;
   if (!Number.isSafeInteger(maxLdap) || maxLdap < 0) throw new RangeError(`maxLdapEntries must be a whole number ≥ 0, got ${maxLdap}`);
-  mkdirSync(dirname(path), { recursive: true });
-  let recovered: CacheRecovery | undefined;
-  let db: Database.Database;
-  try {
-    db = openDatabase(path);
-  } catch (err) {
-    const unusable = unusableReason(err);
-    if (unusable === undefined) throw err;
-    recovered = setAside(path, unusable);
-    db = openDatabase(path);
-  }
-  return new SqliteDirectoryCache(path, db, recovered, maxLdap, options.dialPlan, options.now ?? Date.now);
+  const file = new RecoveringDatabase(path, CACHE_FILE, prepare, () => new DirectoryCacheClosedError());
+  return new SqliteDirectoryCache(path, file, maxLdap, options.dialPlan, options.now ?? Date.now);
 }
 
 interface Statements {
@@ -243,25 +159,20 @@ function prepare(db: Database.Database): Statements {
 }
 
 class SqliteDirectoryCache implements DirectoryCache {
-  #db: Database.Database | undefined;
-  #stmts: Statements;
-  #recovered: CacheRecovery | undefined;
+  readonly #file: RecoveringDatabase<Statements>;
 
   constructor(
     readonly path: string,
-    db: Database.Database,
-    recovered: CacheRecovery | undefined,
+    file: RecoveringDatabase<Statements>,
     private readonly maxLdap: number,
     private readonly dialPlan: DialPlan | undefined,
     private readonly now: () => number,
   ) {
-    this.#db = db;
-    this.#stmts = prepare(db);
-    this.#recovered = recovered;
+    this.#file = file;
   }
 
   get recovered(): CacheRecovery | undefined {
-    return this.#recovered;
+    return this.#file.recovered;
   }
 
   addressBookState(url: string): AddressBookState {
@@ -348,24 +259,10 @@ class SqliteDirectoryCache implements DirectoryCache {
   }
 
   close(): void {
-    this.#db?.close();
-    this.#db = undefined;
+    this.#file.close();
   }
 
-  /** Runs one operation; corruption found while running sets the file aside and tries once more on a fresh one. */
   #guard<T>(op: (db: Database.Database, s: Statements) => T): T {
-    if (this.#db === undefined) throw new DirectoryCacheClosedError();
-    try {
-      return op(this.#db, this.#stmts);
-    } catch (err) {
-      const unusable = unusableReason(err);
-      if (unusable === undefined) throw err;
-      this.#db.close();
-      this.#db = undefined;
-      this.#recovered = setAside(this.path, unusable);
-      this.#db = openDatabase(this.path);
-      this.#stmts = prepare(this.#db);
-      return op(this.#db, this.#stmts);
-    }
+    return this.#file.run(op);
   }
 }

@@ -15,8 +15,6 @@
  * `recovered` says so. Corruption found later, while running, is handled the same way.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
 import {
   CallLogClosedError,
   MISSED_OUTCOMES,
@@ -30,6 +28,7 @@ import {
   type NewCallLogEntry,
 } from '../phone/call-log.js';
 import { createLogger } from '../util/log.js';
+import { RecoveringDatabase, type FileRecovery, type SqliteFileSpec } from './sqlite-file.js';
 
 const log = createLogger('call-log');
 
@@ -62,17 +61,16 @@ const MIGRATIONS: readonly string[] = [
 ];
 export const CALL_LOG_SCHEMA_VERSION = MIGRATIONS.length;
 
+/** FULL: an entry must survive a power cut, not only a crash (see the top of this file). */
+const CALL_LOG_FILE: SqliteFileSpec = { label: 'call log', applicationId: APPLICATION_ID, migrations: MIGRATIONS, synchronous: 'FULL' };
+
 export interface SqliteCallLogOptions {
   /** Entries kept (default 500); the oldest are dropped beyond it. */
   readonly maxEntries?: number;
 }
 
-export interface CallLogRecovery {
-  /** Why the file was not usable ("file is not a database", "written by a newer firmware (schema 3)"). */
-  readonly reason: string;
-  /** Where the unusable file now is. */
-  readonly movedTo: string;
-}
+/** A bad file that was moved aside: why, and where it is now. */
+export type CallLogRecovery = FileRecovery;
 
 /**
  * Besides the CallLogStore rules, a write can throw Database.SqliteError when the flash fails in a way that
@@ -93,98 +91,8 @@ export interface SqliteCallLog extends CallLogStore {
  */
 export function openSqliteCallLog(path: string, options: SqliteCallLogOptions = {}): SqliteCallLog {
   const maxEntries = checkMaxEntries(options.maxEntries);
-  mkdirSync(dirname(path), { recursive: true });
-  let recovered: CallLogRecovery | undefined;
-  let db: Database.Database;
-  try {
-    db = openDatabase(path);
-  } catch (err) {
-    const unusable = unusableReason(err);
-    if (unusable === undefined) throw err;
-    recovered = setAside(path, unusable);
-    db = openDatabase(path);
-  }
-  return new SqliteCallLogStore(path, maxEntries, db, recovered);
-}
-
-/** The file holds something we must not use or overwrite; it gets moved aside. */
-class UnusableFileError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'corrupt' | 'unsupported',
-  ) {
-    super(message);
-  }
-}
-
-function unusableReason(err: unknown): { message: string; kind: 'corrupt' | 'unsupported' } | undefined {
-  if (err instanceof UnusableFileError) return { message: err.message, kind: err.kind };
-  // SQLITE_NOTADB: not SQLite at all; SQLITE_CORRUPT (and its extended codes): damaged pages.
-  if (err instanceof Database.SqliteError && /^SQLITE_(NOTADB|CORRUPT)/.test(err.code)) return { message: err.message, kind: 'corrupt' };
-  return undefined;
-}
-
-function openDatabase(path: string): Database.Database {
-  const db = new Database(path);
-  try {
-    // The first read of the header is what reveals a file that is not SQLite (SQLITE_NOTADB).
-    const appId = pragmaNumber(db, 'application_id');
-    const version = pragmaNumber(db, 'user_version');
-    const objects = db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: unknown } | undefined;
-    const fresh = appId === 0 && version === 0 && objects?.n === 0;
-    if (!fresh && appId !== APPLICATION_ID) throw new UnusableFileError('not a sipdesk call log (another database)', 'unsupported');
-    if (version > CALL_LOG_SCHEMA_VERSION) {
-      throw new UnusableFileError(`written by a newer firmware (schema ${version}, this one knows ${CALL_LOG_SCHEMA_VERSION})`, 'unsupported');
-    }
-    // A whole-file check at start is cheap for a log of a few hundred rows, and finds damage before the
-    // phone relies on it rather than in the middle of a call.
-    const check = db.pragma('quick_check') as unknown[];
-    const problems = check.map((row) => (row as { quick_check?: unknown }).quick_check).filter((v) => v !== 'ok');
-    if (problems.length > 0) throw new UnusableFileError(`damaged: ${problems.slice(0, 3).join('; ')}`, 'corrupt');
-
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL'); // why FULL and not NORMAL: see the top of this file
-    // After a checkpoint the WAL is cut back to this size, so it does not keep its high-water mark on flash.
-    db.pragma('journal_size_limit = 1048576');
-    migrate(db, version);
-    return db;
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-}
-
-function pragmaNumber(db: Database.Database, name: string): number {
-  const value: unknown = db.pragma(name, { simple: true });
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new UnusableFileError(`PRAGMA ${name} is not a number`, 'corrupt');
-  return value;
-}
-
-function migrate(db: Database.Database, from: number): void {
-  if (from === CALL_LOG_SCHEMA_VERSION) return;
-  // One transaction for all steps: a power cut mid-migration leaves the old version, which simply migrates again.
-  db.transaction(() => {
-    for (let v = from; v < CALL_LOG_SCHEMA_VERSION; v++) {
-      db.exec(MIGRATIONS[v]!);
-      log.info(`call log schema ${v} → ${v + 1}`);
-    }
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.pragma(`user_version = ${CALL_LOG_SCHEMA_VERSION}`);
-  })();
-}
-
-/** Renames the file (and its WAL and shared-memory files, which belong to it) out of the way. */
-function setAside(path: string, why: { message: string; kind: 'corrupt' | 'unsupported' }): CallLogRecovery {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  let movedTo = `${path}.${why.kind}-${stamp}`;
-  for (let n = 1; existsSync(movedTo); n++) movedTo = `${path}.${why.kind}-${stamp}-${n}`;
-  renameSync(path, movedTo);
-  // A WAL left behind would be replayed into the fresh file: it must go with the file it belongs to.
-  for (const suffix of ['-wal', '-shm']) {
-    if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
-  }
-  log.warn(`call log ${path} unusable (${why.message}); moved to ${movedTo}, starting an empty log`);
-  return { reason: why.message, movedTo };
+  const file = new RecoveringDatabase(path, CALL_LOG_FILE, prepare, () => new CallLogClosedError());
+  return new SqliteCallLogStore(path, maxEntries, file);
 }
 
 // ---- the store ----------------------------------------------------------------------------------------
@@ -256,25 +164,20 @@ function entryFromRow(row: unknown): CallLogEntry {
 }
 
 class SqliteCallLogStore implements SqliteCallLog {
-  #db: Database.Database | undefined;
-  #stmts: Statements;
-  #recovered: CallLogRecovery | undefined;
+  readonly #file: RecoveringDatabase<Statements>;
 
   constructor(
     readonly path: string,
     readonly maxEntries: number,
-    db: Database.Database,
-    recovered: CallLogRecovery | undefined,
+    file: RecoveringDatabase<Statements>,
   ) {
-    this.#db = db;
-    this.#stmts = prepare(db);
-    this.#recovered = recovered;
+    this.#file = file;
     // A smaller maxEntries than the file was kept with applies at once, not only after the next call.
     this.#guard((d, st) => d.transaction(() => st.trim.run(maxEntries))());
   }
 
   get recovered(): CallLogRecovery | undefined {
-    return this.#recovered;
+    return this.#file.recovered;
   }
 
   add(entry: NewCallLogEntry): CallLogEntry {
@@ -342,27 +245,10 @@ class SqliteCallLogStore implements SqliteCallLog {
   }
 
   close(): void {
-    this.#db?.close();
-    this.#db = undefined;
+    this.#file.close();
   }
 
-  /**
-   * Runs one operation. Corruption found while running (a failing SD card) is handled like corruption
-   * found at start: the file is set aside, a fresh one opened, and the operation tried once more there.
-   */
   #guard<T>(op: (db: Database.Database, s: Statements) => T): T {
-    if (this.#db === undefined) throw new CallLogClosedError();
-    try {
-      return op(this.#db, this.#stmts);
-    } catch (err) {
-      const unusable = unusableReason(err);
-      if (unusable === undefined) throw err;
-      this.#db.close();
-      this.#db = undefined;
-      this.#recovered = setAside(this.path, unusable);
-      this.#db = openDatabase(this.path);
-      this.#stmts = prepare(this.#db);
-      return op(this.#db, this.#stmts);
-    }
+    return this.#file.run(op);
   }
 }
