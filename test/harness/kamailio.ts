@@ -137,6 +137,9 @@ async function createDatabase(dir: string, users: readonly string[], domain: str
   const sql = [
     ...['standard-create.sql', 'auth_db-create.sql', 'presence-create.sql'].map((f) => readFileSync(join(schemas, f), 'utf8')),
     ...users.map((u) => `INSERT INTO subscriber(username,domain,password) VALUES('${u}','${domain}','${TEST_PASSWORD}');`),
+    // WAL (kept in the file): the presence module writes while auth_db reads credentials; in rollback-journal
+    // mode such a read fails "database is locked" and a correct REGISTER is answered 401.
+    'PRAGMA journal_mode=WAL;',
     '',
   ].join('\n');
   const script = join(dir, 'kamailio-db.sql');

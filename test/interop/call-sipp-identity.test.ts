@@ -10,11 +10,11 @@
 // Kamailio asks it for no credentials. Timing comes from SIPp's message trace.
 import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { startKamailio, type Kamailio } from '../harness/kamailio.js';
 import { startPhone, type TestPhone } from '../harness/phone.js';
 import { runSipp, type SippResult, type SippRun } from '../harness/sipp.js';
 import { useWorkdir } from '../harness/workdir.js';
+import { phoneSentSince, sipHeader, sippTrace, udpListening, type TraceEntry } from '../harness/sip-trace.js';
 
 interface CallView {
   id: string;
@@ -46,68 +46,17 @@ const DIAL_RULES = [
 
 // ---- SIP traces ---------------------------------------------------------------------------------------
 
-interface TraceEntry {
-  /** SIPp's clock (ms; only differences matter). */
-  at: number;
-  dir: 'in' | 'out';
-  firstLine: string;
-  text: string;
-}
 
-function sippMs(date: string, time: string): number {
-  const [whole, fraction = '0'] = time.split('.');
-  return Date.parse(`${date}T${whole}Z`) + Number(`0.${fraction}`) * 1000;
-}
 
-/** SIPp's message trace (-trace_msg): one entry per message sent or received, with SIPp's timestamps. */
-function sippTrace(messages: string): TraceEntry[] {
-  const out: TraceEntry[] = [];
-  const re = /^-{10,} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)\n(?:TCP|UDP) message (received|sent)[^\n]*\n\n([\s\S]*?)(?=\n-{10,} \d{4}-|(?![\s\S]))/gm;
-  for (const m of messages.matchAll(re)) {
-    const text = m[4]!.trim();
-    out.push({ at: sippMs(m[1]!, m[2]!), dir: m[3] === 'received' ? 'in' : 'out', firstLine: text.split(/\r?\n/)[0]!, text });
-  }
-  return out;
-}
 
 const sent = (trace: TraceEntry[], start: string): TraceEntry | undefined => trace.find((e) => e.dir === 'out' && e.firstLine.startsWith(start));
 const received = (trace: TraceEntry[], start: string): TraceEntry[] => trace.filter((e) => e.dir === 'in' && e.firstLine.startsWith(start));
 
-/** A header's value in one SIP message (first occurrence, case-insensitive name). */
-function header(text: string, name: string): string | undefined {
-  return new RegExp(`^${name}:[ \\t]*(.*?)\\r?$`, 'im').exec(text)?.[1];
-}
 
-/**
- * The SIP messages (with bodies) the phone sent, from its log output since `mark`: a `[sip-flow] >>> …` line
- * followed by the message, up to the next log line.
- */
-function phoneSentSince(phone: TestPhone, mark: number): string[] {
-  const re = /^\S+Z INFO\s+\[sip-flow\] >>> [^\n]*\n([\s\S]*?)(?=^\d{4}-\d\d-\d\dT\S+Z [A-Z]+\s|(?![\s\S]))/gm;
-  return [...phone.process.output().slice(mark).matchAll(re)].map((m) => m[1]!.trim());
-}
 
 // ---- peers --------------------------------------------------------------------------------------------
 
-/** UDP ports bound on 127.0.0.1 right now (/proc/net/udp: local address is hex "0100007F:PORT"). */
-function boundUdpPorts(): Set<number> {
-  const ports = new Set<number>();
-  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
-    const m = /^\s*\d+:\s+([0-9A-F]{8}):([0-9A-F]{4})\s/.exec(line);
-    if (m && (m[1] === '0100007F' || m[1] === '00000000')) ports.add(parseInt(m[2]!, 16));
-  }
-  return ports;
-}
 
-/** Waits until SIPp (a UDP UAS) has bound its port, so the first INVITE is not lost. */
-async function udpListening(run: SippRun, timeoutMs = 5000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
-    if (!run.process.running) throw new Error(`SIPp exited before listening:\n${run.process.output()}`);
-    if (boundUdpPorts().has(run.localPort)) return;
-    await sleep(20);
-  }
-  throw new Error(`SIPp did not bind UDP port ${run.localPort} within ${timeoutMs} ms`);
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -312,7 +261,7 @@ describe('call control against SIPp peers: identity, intercom, early media, fail
     const directions = reinvites.map((m) => /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(m)?.[1] ?? 'sendrecv (implied)');
     assert.deepEqual(directions, ['sendonly', 'sendrecv'], 'held for the transfer, then resumed');
     const refer = phoneSentSince(alice, mark).find((m) => m.startsWith('REFER '));
-    assert.match(header(refer ?? '', 'Refer-To') ?? '', /sip:carol@example\.net/);
+    assert.match(sipHeader(refer ?? '', 'Refer-To') ?? '', /sip:carol@example\.net/);
 
     assert.ok(sent(sippTrace(peer.messages()), 'NOTIFY '), 'SIPp sent its NOTIFY');
     const notifyAnswer = phoneSentSince(alice, mark).find((m) => /^CSeq:\s*\d+ NOTIFY\r?$/m.test(m));

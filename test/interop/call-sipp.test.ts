@@ -12,12 +12,12 @@
 import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { startKamailio, type Kamailio } from '../harness/kamailio.js';
 import { startPhone, type TestPhone } from '../harness/phone.js';
 import { freePort } from '../harness/ports.js';
 import { runSipp, type SippResult, type SippRun } from '../harness/sipp.js';
 import { useWorkdir } from '../harness/workdir.js';
+import { phoneSentSince, sipBody, sipHeader, sippTrace, udpListening, type TraceEntry } from '../harness/sip-trace.js';
 
 const REDIRECT_LIMIT = 3;
 
@@ -40,68 +40,15 @@ interface LogBody {
 
 // ---- SIP traces ---------------------------------------------------------------------------------------
 
-interface TraceEntry {
-  /** SIPp's clock (ms; only differences matter). */
-  at: number;
-  dir: 'in' | 'out';
-  firstLine: string;
-  text: string;
-}
 
-function sippMs(date: string, time: string): number {
-  const [whole, fraction = '0'] = time.split('.');
-  return Date.parse(`${date}T${whole}Z`) + Number(`0.${fraction}`) * 1000;
-}
 
-/** SIPp's message trace (-trace_msg): one entry per message sent or received, with SIPp's timestamps. */
-function sippTrace(messages: string): TraceEntry[] {
-  const out: TraceEntry[] = [];
-  const re = /^-{10,} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)\n(?:TCP|UDP) message (received|sent)[^\n]*\n\n([\s\S]*?)(?=\n-{10,} \d{4}-|(?![\s\S]))/gm;
-  for (const m of messages.matchAll(re)) {
-    const text = m[4]!.trim();
-    out.push({ at: sippMs(m[1]!, m[2]!), dir: m[3] === 'received' ? 'in' : 'out', firstLine: text.split(/\r?\n/)[0]!, text });
-  }
-  return out;
-}
 
-/** A header's value in one SIP message (first occurrence, case-insensitive name). */
-function header(text: string, name: string): string | undefined {
-  return new RegExp(`^${name}:[ \\t]*(.*?)\\r?$`, 'im').exec(text)?.[1];
-}
 
-/** The body of one SIP message (after the blank line). */
-function body(text: string): string {
-  const i = text.search(/\r?\n\r?\n/);
-  return i < 0 ? '' : text.slice(i).trim();
-}
 
-/** SIP messages the phone sent, from its log (`[sip-flow] >>> …` followed by the message). */
-function phoneSent(phone: TestPhone): string[] {
-  const re = /^\S+Z INFO\s+\[sip-flow\] >>> [^\n]*\n([\s\S]*?)\r?\n\r?\n/gm;
-  return [...phone.process.output().matchAll(re)].map((m) => m[1]!);
-}
 
 // ---- peers --------------------------------------------------------------------------------------------
 
-/** UDP ports bound on 127.0.0.1 right now (/proc/net/udp: local address is hex "0100007F:PORT"). */
-function boundUdpPorts(): Set<number> {
-  const ports = new Set<number>();
-  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
-    const m = /^\s*\d+:\s+([0-9A-F]{8}):([0-9A-F]{4})\s/.exec(line);
-    if (m && (m[1] === '0100007F' || m[1] === '00000000')) ports.add(parseInt(m[2]!, 16));
-  }
-  return ports;
-}
 
-/** Waits until SIPp (a UDP UAS) has bound its port, so the first INVITE is not lost. */
-async function udpListening(run: SippRun, timeoutMs = 5000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
-    if (!run.process.running) throw new Error(`SIPp exited before listening:\n${run.process.output()}`);
-    if (boundUdpPorts().has(run.localPort)) return;
-    await sleep(20);
-  }
-  throw new Error(`SIPp did not bind UDP port ${run.localPort} within ${timeoutMs} ms`);
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -282,9 +229,9 @@ describe('call control against SIPp peers', () => {
     assert.ok(planned, 'the phone logs the planned retry');
     const plannedMs = Number(planned[1]);
     assert.ok(plannedMs >= 2100 && plannedMs <= 4000, `planned ${plannedMs} ms`);
-    assert.equal(header(retry.text, 'Call-ID'), header(refused.text, 'Call-ID'), 'the retry is in the same dialog');
+    assert.equal(sipHeader(retry.text, 'Call-ID'), sipHeader(refused.text, 'Call-ID'), 'the retry is in the same dialog');
     // A new request in the dialog, not the refused one sent again (RFC 3261 §12.2.1.1: CSeq goes up).
-    const cseq = (e: TraceEntry): number => Number.parseInt(header(e.text, 'CSeq') ?? '', 10);
+    const cseq = (e: TraceEntry): number => Number.parseInt(sipHeader(e.text, 'CSeq') ?? '', 10);
     assert.ok(cseq(retry) > cseq(refused), `CSeq ${cseq(refused)} refused, retried with ${cseq(retry)}`);
 
     const held = await calls((s) => s.calls[0]?.held === true && s.calls[0].state === 'connected');
@@ -341,25 +288,25 @@ describe('call control against SIPp peers', () => {
     assert.ok(trace.some((e) => e.dir === 'in' && e.firstLine.startsWith('SIP/2.0 202')), 'REFER accepted with 202');
     const notifies = trace.filter((e) => e.dir === 'in' && e.firstLine.startsWith('NOTIFY '));
     for (const n of notifies) {
-      assert.match(header(n.text, 'Event') ?? '', /^refer\b/i);
-      assert.match(header(n.text, 'Content-Type') ?? '', /^message\/sipfrag\b/i);
+      assert.match(sipHeader(n.text, 'Event') ?? '', /^refer\b/i);
+      assert.match(sipHeader(n.text, 'Content-Type') ?? '', /^message\/sipfrag\b/i);
     }
-    const frags = notifies.map((n) => body(n.text).split(/\r?\n/)[0]);
+    const frags = notifies.map((n) => sipBody(n.text).split(/\r?\n/)[0]);
     assert.match(frags[0] ?? '', /^SIP\/2\.0 100\b/, `NOTIFY bodies: ${JSON.stringify(frags)}`);
     assert.match(frags.at(-1) ?? '', /^SIP\/2\.0 200\b/, `NOTIFY bodies: ${JSON.stringify(frags)}`);
-    assert.match(header(notifies.at(-1)!.text, 'Subscription-State') ?? '', /^terminated/);
+    assert.match(sipHeader(notifies.at(-1)!.text, 'Subscription-State') ?? '', /^terminated/);
 
     // The INVITE to carol carries the Replaces header, unescaped, as sent and as received.
-    const sent = phoneSent(alice).filter((m) => m.startsWith(`INVITE ${carolUri}`));
+    const sent = phoneSentSince(alice).filter((m) => m.startsWith(`INVITE ${carolUri}`));
     assert.ok(sent.length > 0, 'the phone sent an INVITE to the transfer target');
-    assert.equal(header(sent.at(-1)!, 'Replaces'), replaces);
+    assert.equal(sipHeader(sent.at(-1)!, 'Replaces'), replaces);
     const received = sippTrace(carol.messages()).find((e) => e.dir === 'in' && e.firstLine.startsWith('INVITE '));
-    assert.equal(header(received?.text ?? '', 'Replaces'), replaces);
-    assert.match(header(received?.text ?? '', 'Referred-By') ?? '', /transferor@example\.net/);
+    assert.equal(sipHeader(received?.text ?? '', 'Replaces'), replaces);
+    assert.match(sipHeader(received?.text ?? '', 'Referred-By') ?? '', /transferor@example\.net/);
 
     // The transferor left (BYE); the new call is with carol.
     const after = await calls((s) => s.calls.length === 1 && s.calls[0]!.state === 'connected' && s.calls[0]!.remote.uri === carolUri);
-    t.diagnostic(`REFER: NOTIFY bodies ${JSON.stringify(frags)}; INVITE to carol with Replaces: ${header(sent.at(-1)!, 'Replaces')}`);
+    t.diagnostic(`REFER: NOTIFY bodies ${JSON.stringify(frags)}; INVITE to carol with Replaces: ${sipHeader(sent.at(-1)!, 'Replaces')}`);
     await hangup(after.calls[0]!.id);
     await finished(carol);
   }));
@@ -378,8 +325,8 @@ describe('call control against SIPp peers', () => {
       const trace = sippTrace(first.messages());
       const invite = trace.find((e) => e.dir === 'out' && e.firstLine.startsWith('INVITE '));
       const ok = trace.find((e) => e.dir === 'in' && e.firstLine.startsWith('SIP/2.0 200'));
-      const tagOf = (text: string, name: string): string | undefined => /;\s*tag=([^;>\s]+)/.exec(header(text, name) ?? '')?.[1];
-      const callId = invite && header(invite.text, 'Call-ID');
+      const tagOf = (text: string, name: string): string | undefined => /;\s*tag=([^;>\s]+)/.exec(sipHeader(text, name) ?? '')?.[1];
+      const callId = invite && sipHeader(invite.text, 'Call-ID');
       const fromTag = invite && tagOf(invite.text, 'From');
       const toTag = ok && tagOf(ok.text, 'To');
       if (callId && fromTag && toTag) dialog = { callId, fromTag, toTag };

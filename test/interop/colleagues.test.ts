@@ -6,13 +6,13 @@
 // reg-event notifier tells a phone about its user's other devices.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { startKamailio } from '../harness/kamailio.js';
 import { startBaresip } from '../harness/baresip.js';
 import { startPhone, type TestPhone } from '../harness/phone.js';
 import { runSipp, type SippRun } from '../harness/sipp.js';
 import { freePort } from '../harness/ports.js';
 import { useWorkdir } from '../harness/workdir.js';
+import { boundUdpPorts } from '../harness/sip-trace.js';
 import type { ContactView, MessageWaiting, OtherDeviceView } from '../../src/phone/colleagues.js';
 
 const ALICE_INSTANCE = '3c1d9e0a-5b7f-4e21-8a6d-0f2b4c6e8a01';
@@ -22,15 +22,6 @@ const ERIN_OTHER_DEVICE = '9f8e7d6c-5b4a-4321-8fed-cba987654321';
 type Contacts = { contacts: ContactView[] };
 type Voicemail = MessageWaiting & { number?: string };
 
-/** UDP ports bound on 127.0.0.1 right now (/proc/net/udp: local address is hex "0100007F:PORT"). */
-function boundUdpPorts(): Set<number> {
-  const ports = new Set<number>();
-  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
-    const m = /^\s*\d+:\s+([0-9A-F]{8}):([0-9A-F]{4})\s/.exec(line);
-    if (m && (m[1] === '0100007F' || m[1] === '00000000')) ports.add(parseInt(m[2]!, 16));
-  }
-  return ports;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -19,6 +19,7 @@ import { startPhone, type PhoneStatus, type TestPhone } from '../harness/phone.j
 import { startKamailio } from '../harness/kamailio.js';
 import { startDnsmasq } from '../harness/dnsmasq.js';
 import { useWorkdir, type TestWorkdir } from '../harness/workdir.js';
+import { sippTrace } from '../harness/sip-trace.js';
 
 // ---- helpers (local to this file)
 
@@ -65,6 +66,9 @@ async function startAlice(w: TestWorkdir, r: Registrar, registration: Record<str
       account: { expires: 60 },
       registration: { retryMin: 1, retryMax: 4, ...registration },
       sip: { keepAliveInterval: 3600 },
+      // The registrar scenarios answer REGISTER only: no presence publication or subscriptions here.
+      presence: { publish: false },
+      colleagues: { voicemail: { subscribe: false }, watchRegistrations: false },
     },
   });
   // Registered after SIPp's stop: cleanups run in reverse, so the phone is stopped first.
@@ -86,28 +90,8 @@ async function sippFinished(r: Registrar, phone: TestPhone): Promise<SippResult>
 function isoMs(stamp: string): number {
   return Date.parse(stamp);
 }
-function sippMs(date: string, time: string): number {
-  const [whole, fraction = '0'] = time.split('.');
-  return Date.parse(`${date}T${whole}Z`) + Number(`0.${fraction}`) * 1000;
-}
 
-interface TraceEntry {
-  at: number;
-  dir: 'in' | 'out';
-  firstLine: string;
-  text: string;
-}
 
-/** SIPp's message trace (-trace_msg): one entry per message, with SIPp's own clock. */
-function sippTrace(messages: string): TraceEntry[] {
-  const out: TraceEntry[] = [];
-  const re = /^-{10,} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+)\n(?:TCP|UDP) message (received|sent)[^\n]*\n\n([\s\S]*?)(?=\n-{10,} \d{4}-|$)/gm;
-  for (const m of messages.matchAll(re)) {
-    const text = m[4]!.trim();
-    out.push({ at: sippMs(m[1]!, m[2]!), dir: m[3] === 'received' ? 'in' : 'out', firstLine: text.split(/\r?\n/)[0]!, text });
-  }
-  return out;
-}
 
 interface PhoneEvent {
   at: number;
