@@ -19,7 +19,7 @@ import { Keypad } from '../phone/keypad.js';
 import { IdleReset } from '../phone/idle-reset.js';
 import { InMemoryCallLog, callLogEntryFor, type CallLogStore } from '../phone/call-log.js';
 import { openSqliteCallLog } from '../store/sqlite-call-log.js';
-import { loadUserSettings, saveUserSettings } from '../store/settings-file.js';
+import { loadUserSettings, saveUserSettings, withUserSettings } from '../store/settings-file.js';
 import { ApiServer } from '../api/http-server.js';
 import { statusRoutes } from '../api/routes.js';
 import { callRoutes } from '../api/call-routes.js';
@@ -95,11 +95,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   const plan = compileDialPlan(config.dialPlan);
   const settingsPath = join(dataDir, 'settings.json');
   const saved = loadUserSettings(settingsPath);
-  const callsConfig = {
-    ...config.calls,
-    dnd: { ...config.calls.dnd, enabled: saved.dnd ?? config.calls.dnd.enabled },
-    forwarding: { ...config.calls.forwarding, ...(saved.forwarding ?? {}) },
-  };
+  const callsConfig = withUserSettings(config.calls, saved);
   const clock = new SystemClock();
   const calls = new CallControl({
     config: callsConfig,
@@ -180,6 +176,10 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   try {
     apiPort = await api.listen(config.api.port, config.api.host);
   } catch (err) {
+    colleagues.stop();
+    directory.close();
+    idle.stop();
+    presence.model.shutdown();
     await sip.socket.close();
     uninstall();
     callLog.close();

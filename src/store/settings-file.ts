@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { createLogger } from '../util/log.js';
+import type { CallsConfig } from '../config/calls-schema.js';
 
 const log = createLogger('settings');
 
@@ -46,14 +47,28 @@ export function loadUserSettings(path: string): UserSettings {
 }
 
 export function saveUserSettings(path: string, settings: UserSettings): void {
+  const text = `${JSON.stringify(userSettingsSchema.parse(settings), null, 2)}\n`; // refused before any file is touched
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(userSettingsSchema.parse(settings), null, 2)}\n`);
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/**
+ * The calls config with the user's own settings over the config's boot values. Saved forwarding replaces
+ * the config's targets as a whole, so a target the user cleared stays cleared after a restart.
+ */
+export function withUserSettings(calls: CallsConfig, saved: UserSettings): CallsConfig {
+  const { always: _a, busy: _b, noAnswer: _n, ...forwardingRest } = calls.forwarding;
+  return {
+    ...calls,
+    dnd: { ...calls.dnd, enabled: saved.dnd ?? calls.dnd.enabled },
+    forwarding: saved.forwarding === undefined ? calls.forwarding : { ...forwardingRest, ...saved.forwarding },
+  };
 }
