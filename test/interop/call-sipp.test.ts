@@ -182,6 +182,28 @@ describe('call control against SIPp peers', () => {
     t.diagnostic(`media timeout 2 s: BYE ${after} ms after the call connected`);
   }));
 
+  test('forwarding by the PBX: setting it dials the feature code + target, the PBX answers, the phone hangs up; not logged', w.guard(async (t: TestContext) => {
+    const pbx = await uas('feature-codes', 'call-uas-answer.xml', { service: '*722009' });
+    // The PBX's feature codes are reached like any number: the dial plan's domain is this SIPp "PBX".
+    const fran = await startPhone({
+      workdir: w.path, name: 'fran', user: 'carol', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`,
+      config: { media: { codecs: ['PCMU'], mediaTimeout: 0 }, audio: { device: 'null' }, calls: { forwarding: { mode: 'pbx' } }, dialPlan: { domain: `127.0.0.1:${pbx.localPort}` } },
+    });
+    w.defer(() => fran.stop());
+    await fran.waitForState('registered');
+    const put = await fran.api('PUT', '/api/v1/forwarding', { always: '2009' });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await finished(pbx); // INVITE answered, then the phone's BYE
+    const invite = sippTrace(pbx.messages()).find((e) => e.dir === 'in' && e.firstLine.startsWith('INVITE '));
+    assert.equal(invite?.firstLine, `INVITE sip:*722009@127.0.0.1:${pbx.localPort} SIP/2.0`);
+    const bye = sippTrace(pbx.messages()).find((e) => e.dir === 'in' && e.firstLine.startsWith('BYE '));
+    assert.ok(bye && invite && bye.at - invite.at >= 1500, 'hung up after the PBX confirmed (about 2 s)');
+    await fran.waitForApi<Snapshot>('/api/v1/calls', (s) => s.calls.length === 0);
+    const log = (await fran.api('GET', '/api/v1/calllog')).body as LogBody;
+    assert.equal(log.entries.length, 0, 'feature-code calls stay out of the call log');
+    t.diagnostic(`feature code dialed: ${invite?.firstLine ?? '?'}; BYE after ${bye && invite ? bye.at - invite.at : '?'} ms`);
+  }));
+
   test('486: the call ends with "Busy", the busy tone for a moment, and is logged as outgoing/busy', w.guard(async (t: TestContext) => {
     await idle();
     const busy = await uas('busy', 'call-uas-486.xml');
