@@ -1,6 +1,8 @@
 // A bare sipdesk SIP stack (createSipStack, no media, no API) registered at a test PBX, and a presence
 // watcher on it: what the presence tests use to play "a colleague's phone".
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { parseConfig } from '../../src/config/load.js';
 import { createSipStack, type SipStack } from '../../src/sip/sip-stack.js';
 import { freePort } from './ports.js';
@@ -61,4 +63,21 @@ export function watchPresence(client: SipStack, target: string): PresenceWatch {
     },
     close: () => sub.terminate(),
   };
+}
+
+/** Resolves once Kamailio's presence table holds no live publication for `user` (polled: its write may trail its answer). */
+export async function waitNoPublication(kamailioDir: string, user: string, ms = 5000): Promise<void> {
+  const live = (): number => {
+    const db = new Database(join(kamailioDir, 'kamailio.sqlite'), { readonly: true });
+    try {
+      return (db.prepare("SELECT COUNT(*) AS n FROM presentity WHERE username = ? AND expires > strftime('%s','now')").get(user) as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  const end = Date.now() + ms;
+  while (live() > 0) {
+    if (Date.now() > end) throw new Error(`a live publication for ${user} is still on the server after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
