@@ -22,5 +22,9 @@ if [ -n "$missing" ]; then
 fi
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<10)) { console.error("sipdesk needs Node.js >= 20.10, found "+process.versions.node); process.exit(1) }'
-npm ci --no-audit --no-fund
+# npm ci only when the installed tree is not the locked one (it rebuilds native addons from source: minutes).
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.sipdesk-installed-lock; then
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.sipdesk-installed-lock
+fi
 npm run build
