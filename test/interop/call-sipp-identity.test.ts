@@ -4,34 +4,15 @@
 // transfer the far end reports as failed (NOTIFY 603) bringing the caller back; and mute that is only the
 // microphone (no re-INVITE).
 //
-// Same rig as call-sipp.test.ts: one Kamailio and one phone (alice) for the whole file, each test leaving the
+// Same rig as call-sipp.test.ts: one Kamailio and one phone (r.alice) for the whole file, each test leaving the
 // phone without calls; SIPp over UDP; a SIPp UAS is reached by dialing sip:<user>@127.0.0.1:<SIPp's port>
 // (Kamailio relays it), a SIPp UAC calls sip:alice@127.0.0.1 from a foreign domain (example.net), so
 // Kamailio asks it for no credentials. Timing comes from SIPp's message trace.
-import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKamailio, type Kamailio } from '../harness/kamailio.js';
-import { startPhone, type TestPhone } from '../harness/phone.js';
-import { runSipp, type SippResult, type SippRun } from '../harness/sipp.js';
-import { useWorkdir } from '../harness/workdir.js';
-import { phoneSentSince, sipHeader, sippTrace, udpListening, type TraceEntry } from '../harness/sip-trace.js';
+import { phoneSentSince, sipHeader, sippTrace, type TraceEntry } from '../harness/sip-trace.js';
+import { sippCallRig, sleep, type CallView } from '../harness/sipp-call-rig.js';
 
-interface CallView {
-  id: string;
-  direction: string;
-  state: string;
-  remote: { uri: string; name?: string; number?: string; private?: boolean };
-  forwardedFrom?: { uri: string; name?: string; reason?: string };
-  held: boolean;
-  muted: boolean;
-  transfer?: { to: string; state: string; reason?: string };
-}
-interface Snapshot {
-  calls: CallView[];
-  muted: boolean;
-  sound?: string;
-  notice?: { text: string };
-}
 
 /**
  * The dial plan of the phone under test. Incoming numbers go through the same rules as dialed ones
@@ -58,80 +39,14 @@ const received = (trace: TraceEntry[], start: string): TraceEntry[] => trace.fil
 
 
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---- the shared rig -----------------------------------------------------------------------------------
 
 describe('call control against SIPp peers: identity, intercom, early media, failed transfer, mute', () => {
-  const w = useWorkdir({ after }, 'call-sipp-identity');
-  let k: Kamailio;
-  let alice: TestPhone;
-
-  before(async () => {
-    k = await startKamailio({ workdir: w.path });
-    w.defer(() => k.stop());
-    alice = await startPhone({
-      workdir: w.path,
-      name: 'alice',
-      user: 'alice',
-      domain: k.domain,
-      proxy: `sip:${k.ip}:${k.port};transport=tcp`,
-      // SIPp sends no RTP: no media timeout; no sound device needed. calls.rejectStatus and
-      // calls.autoAnswer.honorRequests stay at their defaults (486, true): the tests check those defaults.
-      config: { media: { codecs: ['PCMU'], mediaTimeout: 0 }, audio: { device: 'null' }, dialPlan: { rules: DIAL_RULES } },
-    });
-    w.defer(() => alice.stop());
-    await alice.waitForState('registered');
-  });
-
-  // A test that failed half-way must not leave its call to the next one: hang up whatever is left.
-  afterEach(async () => {
-    const left = ((await alice.api('GET', '/api/v1/calls')).body as Snapshot).calls;
-    for (const c of left) await alice.api('POST', `/api/v1/calls/${c.id}/hangup`);
-    if (left.length > 0) await calls((s) => s.calls.length === 0).catch(() => undefined);
-  });
-
-  const calls = (check: (s: Snapshot) => boolean, ms = 8000): Promise<Snapshot> => alice.waitForApi<Snapshot>('/api/v1/calls', check, ms);
-  const snapshot = async (): Promise<Snapshot> => (await alice.api('GET', '/api/v1/calls')).body as Snapshot;
-  const idle = (): Promise<Snapshot> => calls((s) => s.calls.length === 0);
-
-  /** A SIPp UAS on UDP, listening before it is returned, stopped when the file ends. */
-  const uas = async (name: string, scenarioFile: string, extraArgs: readonly string[] = []): Promise<SippRun> => {
-    const run = await runSipp({ workdir: w.path, name, scenarioFile, transport: 'udp', service: 'bob', timeoutSec: 30, extraArgs });
-    w.defer(() => run.process.stop());
-    await udpListening(run);
-    return run;
-  };
-
-  /** A SIPp UAC that calls alice through Kamailio. */
-  const uac = async (name: string, scenarioFile: string, keys: Record<string, string>): Promise<SippRun> => {
-    const run = await runSipp({ workdir: w.path, name, scenarioFile, transport: 'udp', remote: `${k.ip}:${k.port}`, service: 'alice', timeoutSec: 30, keys });
-    w.defer(() => run.process.stop());
-    return run;
-  };
-
-  const finished = async (run: SippRun): Promise<SippResult> => {
-    const result = await run.result;
-    assert.equal(result.exitCode, 0, `SIPp ${run.dir} did not run its scenario to the end:\n${result.log}\n--- phone (tail)\n${alice.process.output().slice(-5000)}`);
-    return result;
-  };
-
-  const post = async (path: string, body?: unknown): Promise<void> => {
-    const r = await alice.api('POST', path, body);
-    assert.equal(r.status, 200, `POST ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  };
-
-  const dial = async (to: string): Promise<string> => {
-    const r = await alice.api('POST', '/api/v1/calls', { to });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return (r.body as { id: string }).id;
-  };
-
-  const hangup = async (id: string): Promise<void> => {
-    await post(`/api/v1/calls/${id}/hangup`);
-    await idle();
-  };
-
+  // SIPp sends no RTP: no media timeout; no sound device needed. calls.rejectStatus and
+  // calls.autoAnswer.honorRequests stay at their defaults (486, true): the tests check those defaults.
+  const r = sippCallRig('call-sipp-identity', { media: { codecs: ['PCMU'], mediaTimeout: 0 }, audio: { device: 'null' }, dialPlan: { rules: DIAL_RULES } });
+  const { w, calls, snapshot, idle, uas, uac, finished, post, dial, hangup } = r;
   const ringingCall = async (): Promise<CallView> => (await calls((s) => s.calls.length === 1 && s.calls[0]!.state === 'ringing')).calls[0]!;
 
   test('caller identity: P-Asserted-Identity name, dial-plan number, Diversion; Privacy: id hides both; reject is 486', w.guard(async (t: TestContext) => {
@@ -240,10 +155,10 @@ describe('call control against SIPp peers: identity, intercom, early media, fail
     await idle();
     // SIPp may see a request "while sending" (it sends on its next tick); without abortunexp it drops it and
     // the retransmission comes (see the scenario).
-    const peer = await uas('refer-603', 'call-gap-uas-refer-603.xml', ['-default_behaviors', 'all,-abortunexp']);
+    const peer = await uas('refer-603', 'call-gap-uas-refer-603.xml', { extraArgs: ['-default_behaviors', 'all,-abortunexp'] });
     const id = await dial(`sip:bob@127.0.0.1:${peer.localPort}`);
     await calls((s) => s.calls[0]?.state === 'connected');
-    const mark = alice.process.output().length;
+    const mark = r.alice.process.output().length;
     await post(`/api/v1/calls/${id}/transfer`, { to: 'sip:carol@example.net' });
 
     const back = await calls((s) => s.calls[0]?.transfer?.state === 'failed' && s.calls[0].held === false);
@@ -255,16 +170,16 @@ describe('call control against SIPp peers: identity, intercom, early media, fail
     // The phone's own trace: REFER, the hold re-INVITE (sendonly) and the resume re-INVITE (sendrecv).
     let reinvites: string[] = [];
     for (const end = Date.now() + 5000; Date.now() < end; await sleep(50)) {
-      reinvites = phoneSentSince(alice, mark).filter((m) => m.startsWith('INVITE '));
+      reinvites = phoneSentSince(r.alice, mark).filter((m) => m.startsWith('INVITE '));
       if (reinvites.length >= 2) break;
     }
     const directions = reinvites.map((m) => /^a=(sendrecv|sendonly|recvonly|inactive)\r?$/m.exec(m)?.[1] ?? 'sendrecv (implied)');
     assert.deepEqual(directions, ['sendonly', 'sendrecv'], 'held for the transfer, then resumed');
-    const refer = phoneSentSince(alice, mark).find((m) => m.startsWith('REFER '));
+    const refer = phoneSentSince(r.alice, mark).find((m) => m.startsWith('REFER '));
     assert.match(sipHeader(refer ?? '', 'Refer-To') ?? '', /sip:carol@example\.net/);
 
     assert.ok(sent(sippTrace(peer.messages()), 'NOTIFY '), 'SIPp sent its NOTIFY');
-    const notifyAnswer = phoneSentSince(alice, mark).find((m) => /^CSeq:\s*\d+ NOTIFY\r?$/m.test(m));
+    const notifyAnswer = phoneSentSince(r.alice, mark).find((m) => /^CSeq:\s*\d+ NOTIFY\r?$/m.test(m));
     assert.match(notifyAnswer ?? '', /^SIP\/2\.0 200 /, 'the phone answered the NOTIFY 200');
     t.diagnostic(`NOTIFY 603 → notice "${back.notice?.text}", transfer ${JSON.stringify(call.transfer)}, re-INVITE directions ${directions.join(' → ')}`);
     await hangup(id);
@@ -276,7 +191,7 @@ describe('call control against SIPp peers: identity, intercom, early media, fail
     const peer = await uas('mute', 'call-uas-answer.xml');
     const id = await dial(`sip:bob@127.0.0.1:${peer.localPort}`);
     await calls((s) => s.calls[0]?.state === 'connected');
-    const mark = alice.process.output().length;
+    const mark = r.alice.process.output().length;
 
     await post(`/api/v1/calls/${id}/mute`);
     const muted = await calls((s) => s.calls[0]?.muted === true);
@@ -290,7 +205,7 @@ describe('call control against SIPp peers: identity, intercom, early media, fail
     assert.equal(unmuted.calls[0]!.state, 'connected');
     await sleep(300);
 
-    const sentSince = phoneSentSince(alice, mark).map((m) => m.split(/\r?\n/)[0]!);
+    const sentSince = phoneSentSince(r.alice, mark).map((m) => m.split(/\r?\n/)[0]!);
     assert.ok(!sentSince.some((l) => /^(INVITE|UPDATE) /.test(l)), `no re-INVITE or UPDATE after mute/unmute: ${JSON.stringify(sentSince)}`);
     await hangup(id);
     const trace = sippTrace((await finished(peer)).messages); // call-uas-answer.xml would fail on a re-INVITE, too

@@ -4,39 +4,21 @@
 // on a hold re-INVITE (retried after RFC 3261 §14.1's 2.1–4 s), a re-INVITE refused with 500 or 481, an
 // incoming REFER with Replaces (sipdesk the transferee) and an INVITE with Replaces (sipdesk the target).
 //
-// One Kamailio and one phone (alice) serve every test of the file; each test leaves the phone without calls.
+// One Kamailio and one phone (r.alice) serve every test of the file; each test leaves the phone without calls.
 // SIPp runs over UDP. The phone reaches a SIPp UAS by its address: it dials sip:<user>@127.0.0.1:<SIPp's port>,
 // which Kamailio relays (it is not one of Kamailio's own addresses). A SIPp UAC calls sip:alice@127.0.0.1
 // through Kamailio from a foreign domain (example.net), so Kamailio asks it for no credentials.
 // Timing is measured on SIPp's side, from the timestamps of its message trace.
-import { after, afterEach, before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startKamailio, type Kamailio } from '../harness/kamailio.js';
-import { startPhone, type TestPhone } from '../harness/phone.js';
+import { startPhone } from '../harness/phone.js';
 import { freePort } from '../harness/ports.js';
-import { runSipp, type SippResult, type SippRun } from '../harness/sipp.js';
-import { useWorkdir } from '../harness/workdir.js';
-import { phoneSentSince, sipBody, sipHeader, sippTrace, udpListening, type TraceEntry } from '../harness/sip-trace.js';
+import { phoneSentSince, sipBody, sipHeader, sippTrace, type TraceEntry } from '../harness/sip-trace.js';
+import { sippCallRig, sleep, type LogBody, type Snapshot } from '../harness/sipp-call-rig.js';
 
 const REDIRECT_LIMIT = 3;
 
-interface CallView {
-  id: string;
-  line: number;
-  direction: string;
-  state: string;
-  held: boolean;
-  remote: { uri: string };
-}
-interface Snapshot {
-  calls: CallView[];
-  sound?: string;
-  notice?: { text: string };
-}
-interface LogBody {
-  entries: { direction: string; outcome: string; remoteUri: string; reason?: string }[];
-}
 
 // ---- SIP traces ---------------------------------------------------------------------------------------
 
@@ -50,73 +32,13 @@ interface LogBody {
 
 
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---- the shared rig -----------------------------------------------------------------------------------
 
 describe('call control against SIPp peers', () => {
-  const w = useWorkdir({ after }, 'call-sipp');
-  let k: Kamailio;
-  let alice: TestPhone;
-
-  before(async () => {
-    k = await startKamailio({ workdir: w.path });
-    w.defer(() => k.stop());
-    alice = await startPhone({
-      workdir: w.path,
-      name: 'alice',
-      user: 'alice',
-      domain: k.domain,
-      proxy: `sip:${k.ip}:${k.port};transport=tcp`,
-      // SIPp sends no RTP: no media timeout; no sound device needed.
-      config: { media: { codecs: ['PCMU'], mediaTimeout: 0 }, audio: { device: 'null' }, calls: { redirectLimit: REDIRECT_LIMIT } },
-    });
-    w.defer(() => alice.stop());
-    await alice.waitForState('registered');
-  });
-
-  // A test that failed half-way must not leave its call to the next one: hang up whatever is left.
-  afterEach(async () => {
-    const left = ((await alice.api('GET', '/api/v1/calls')).body as Snapshot).calls;
-    for (const c of left) await alice.api('POST', `/api/v1/calls/${c.id}/hangup`);
-    if (left.length > 0) await calls((s) => s.calls.length === 0).catch(() => undefined);
-  });
-
-  const calls = (check: (s: Snapshot) => boolean, ms = 8000): Promise<Snapshot> => alice.waitForApi<Snapshot>('/api/v1/calls', check, ms);
-
-  /** A SIPp UAS on UDP, listening before it is returned, stopped when the file ends. */
-  const uas = async (name: string, scenarioFile: string, o: { keys?: Record<string, string>; calls?: number; localPort?: number; service?: string } = {}): Promise<SippRun> => {
-    const run = await runSipp({ workdir: w.path, name, scenarioFile, transport: 'udp', service: o.service ?? 'bob', timeoutSec: 30, ...o });
-    w.defer(() => run.process.stop());
-    await udpListening(run);
-    return run;
-  };
-
-  /** A SIPp UAC that calls alice through Kamailio. */
-  const uac = async (name: string, scenarioFile: string, keys: Record<string, string> = {}): Promise<SippRun> => {
-    const run = await runSipp({ workdir: w.path, name, scenarioFile, transport: 'udp', remote: `${k.ip}:${k.port}`, service: 'alice', timeoutSec: 30, keys });
-    w.defer(() => run.process.stop());
-    return run;
-  };
-
-  const finished = async (run: SippRun): Promise<SippResult> => {
-    const result = await run.result;
-    assert.equal(result.exitCode, 0, `SIPp ${run.dir} did not run its scenario to the end:\n${result.log}\n--- phone (tail)\n${alice.process.output().slice(-5000)}`);
-    return result;
-  };
-
-  const dial = async (to: string): Promise<string> => {
-    const r = await alice.api('POST', '/api/v1/calls', { to });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    return (r.body as { id: string }).id;
-  };
-
-  const hangup = async (id: string): Promise<void> => {
-    assert.equal((await alice.api('POST', `/api/v1/calls/${id}/hangup`)).status, 200);
-    await calls((s) => s.calls.length === 0);
-  };
-
-  const idle = (): Promise<Snapshot> => calls((s) => s.calls.length === 0);
+  // SIPp sends no RTP: no media timeout; no sound device needed.
+  const r = sippCallRig('call-sipp', { media: { codecs: ['PCMU'], mediaTimeout: 0 }, audio: { device: 'null' }, calls: { redirectLimit: REDIRECT_LIMIT } });
+  const { w, calls, idle, uas, uac, finished, dial, hangup } = r;
 
   test('302: the call follows the Contact on the same line and connects there', w.guard(async (t: TestContext) => {
     await idle();
@@ -147,7 +69,7 @@ describe('call control against SIPp peers', () => {
     // Each INVITE is one SIPp "call": the original plus REDIRECT_LIMIT followed redirects. A further INVITE
     // would find no SIPp (it has exited) and the call would end for another reason than the limit.
     const loop = await uas('redirect-loop', 'call-uas-302.xml', { localPort: port, calls: REDIRECT_LIMIT + 1, service: 'loop', keys: { contact: `sip:loop@127.0.0.1:${port}` } });
-    const since = k.mark();
+    const since = r.k.mark();
     await dial(`sip:loop@127.0.0.1:${port}`);
     const ended = await calls((s) => s.calls.length === 0 && s.notice !== undefined);
     assert.equal(ended.notice?.text, 'Too many redirects');
@@ -156,7 +78,7 @@ describe('call control against SIPp peers', () => {
     assert.equal(invites, REDIRECT_LIMIT + 1);
     await sleep(300); // a stray further INVITE would reach Kamailio by now
     // Kamailio logs each INVITE twice when the phone authenticates (407, then with credentials).
-    const relayed = k.log().slice(since).match(/REQ INVITE sip:loop@[^\n]*/g) ?? [];
+    const relayed = r.k.log().slice(since).match(/REQ INVITE sip:loop@[^\n]*/g) ?? [];
     assert.equal(relayed.length, 2 * (REDIRECT_LIMIT + 1), relayed.join('\n'));
     t.diagnostic(`redirect loop: ${invites} INVITEs, notice "${ended.notice?.text}"`);
   }));
@@ -164,14 +86,14 @@ describe('call control against SIPp peers', () => {
   test('no RTP from the far end for media.mediaTimeout seconds: the phone ends the call with BYE', w.guard(async (t: TestContext) => {
     // A phone of its own: the shared one runs without a media timeout because SIPp sends no RTP.
     const dora = await startPhone({
-      workdir: w.path, name: 'dora', user: 'dave', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`,
+      workdir: w.path, name: 'dora', user: 'dave', domain: r.k.domain, proxy: `sip:${r.k.ip}:${r.k.port};transport=tcp`,
       config: { media: { codecs: ['PCMU'], mediaTimeout: 2 }, audio: { device: 'null' } },
     });
     w.defer(() => dora.stop());
     await dora.waitForState('registered');
     const silent = await uas('silent', 'call-uas-answer.xml');
-    const r = await dora.api('POST', '/api/v1/calls', { to: `sip:bob@127.0.0.1:${silent.localPort}` });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const res = await dora.api('POST', '/api/v1/calls', { to: `sip:bob@127.0.0.1:${silent.localPort}` });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
     await dora.waitForApi<Snapshot>('/api/v1/calls', (s) => s.calls[0]?.state === 'connected');
     const connectedAt = Date.now();
     await dora.waitForApi<Snapshot>('/api/v1/calls', (s) => s.calls.length === 0, 8000);
@@ -186,7 +108,7 @@ describe('call control against SIPp peers', () => {
     const pbx = await uas('feature-codes', 'call-uas-answer.xml', { service: '*722009' });
     // The PBX's feature codes are reached like any number: the dial plan's domain is this SIPp "PBX".
     const fran = await startPhone({
-      workdir: w.path, name: 'fran', user: 'carol', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`,
+      workdir: w.path, name: 'fran', user: 'carol', domain: r.k.domain, proxy: `sip:${r.k.ip}:${r.k.port};transport=tcp`,
       config: { media: { codecs: ['PCMU'], mediaTimeout: 0 }, audio: { device: 'null' }, calls: { forwarding: { mode: 'pbx' } }, dialPlan: { domain: `127.0.0.1:${pbx.localPort}` } },
     });
     w.defer(() => fran.stop());
@@ -216,7 +138,7 @@ describe('call control against SIPp peers', () => {
     const quiet = await calls((s) => s.sound === undefined, 6000);
     assert.equal(quiet.notice?.text, 'Busy', 'the notice stays until the next call');
     await finished(busy);
-    const log = await alice.waitForApi<LogBody>('/api/v1/calllog?category=dialed', (b) => b.entries.some((e) => e.remoteUri === target));
+    const log = await r.alice.waitForApi<LogBody>('/api/v1/calllog?category=dialed', (b) => b.entries.some((e) => e.remoteUri === target));
     const entry = log.entries.find((e) => e.remoteUri === target);
     assert.equal(entry?.direction, 'outgoing');
     assert.equal(entry?.outcome, 'busy');
@@ -228,14 +150,14 @@ describe('call control against SIPp peers', () => {
     const peer = await uas('glare', 'call-uas-glare.xml');
     const id = await dial(`sip:bob@127.0.0.1:${peer.localPort}`);
     await calls((s) => s.calls[0]?.state === 'connected');
-    assert.equal((await alice.api('POST', `/api/v1/calls/${id}/hold`)).status, 200);
+    assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/hold`)).status, 200);
 
     // The retry arrives at SIPp; meanwhile the call must still be there.
     const retried = async (): Promise<TraceEntry[]> => {
       for (const end = Date.now() + 8000; Date.now() < end; await sleep(50)) {
         const trace = sippTrace(peer.messages());
         if (trace.filter((e) => e.dir === 'in' && e.firstLine.startsWith('INVITE ')).length >= 3) return trace;
-        const s = (await alice.api('GET', '/api/v1/calls')).body as Snapshot;
+        const s = (await r.alice.api('GET', '/api/v1/calls')).body as Snapshot;
         assert.equal(s.calls.length, 1, 'the call survives the 491');
       }
       throw new Error(`no retried re-INVITE:\n${peer.messages()}`);
@@ -247,7 +169,7 @@ describe('call control against SIPp peers', () => {
     // The phone waits 2100–3990 ms (RFC 3261 §14.1, it chose the Call-ID); the relay through Kamailio adds
     // a few ms both ways.
     assert.ok(delay >= 2100 && delay <= 4100, `retry after ${delay} ms`);
-    const planned = /hold met a crossing re-INVITE \(491\); again in (\d+) ms/.exec(alice.process.output());
+    const planned = /hold met a crossing re-INVITE \(491\); again in (\d+) ms/.exec(r.alice.process.output());
     assert.ok(planned, 'the phone logs the planned retry');
     const plannedMs = Number(planned[1]);
     assert.ok(plannedMs >= 2100 && plannedMs <= 4000, `planned ${plannedMs} ms`);
@@ -268,13 +190,13 @@ describe('call control against SIPp peers', () => {
     const peer = await uas('reinvite-500', 'call-uas-reinvite-500.xml');
     const id = await dial(`sip:bob@127.0.0.1:${peer.localPort}`);
     await calls((s) => s.calls[0]?.state === 'connected');
-    assert.equal((await alice.api('POST', `/api/v1/calls/${id}/hold`)).status, 200);
+    assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/hold`)).status, 200);
     const failed = await calls((s) => s.notice?.text === 'Hold failed');
     assert.equal(failed.calls.length, 1);
     assert.equal(failed.calls[0]!.state, 'connected');
     assert.equal(failed.calls[0]!.held, false);
     await sleep(500); // no BYE, no retry follows a 500
-    const still = (await alice.api('GET', '/api/v1/calls')).body as Snapshot;
+    const still = (await r.alice.api('GET', '/api/v1/calls')).body as Snapshot;
     assert.equal(still.calls.length, 1);
     const reinvites = sippTrace(peer.messages()).filter((e) => e.dir === 'in' && e.firstLine.startsWith('INVITE ')).length;
     assert.equal(reinvites, 2, 'one INVITE and one re-INVITE, no retry');
@@ -288,7 +210,7 @@ describe('call control against SIPp peers', () => {
     const peer = await uas('reinvite-481', 'call-uas-reinvite-481.xml');
     const id = await dial(`sip:bob@127.0.0.1:${peer.localPort}`);
     await calls((s) => s.calls[0]?.state === 'connected');
-    assert.equal((await alice.api('POST', `/api/v1/calls/${id}/hold`)).status, 200);
+    assert.equal((await r.alice.api('POST', `/api/v1/calls/${id}/hold`)).status, 200);
     await idle();
     const result = await finished(peer); // its last steps: BYE received, 200 sent
     assert.ok(sippTrace(result.messages).some((e) => e.dir === 'in' && e.firstLine.startsWith('BYE ')));
@@ -303,7 +225,7 @@ describe('call control against SIPp peers', () => {
     const transferor = await uac('transferor', 'call-uac-refer.xml', { refer_to: `${carolUri}?Replaces=${encodeURIComponent(replaces)}` });
 
     const ringing = await calls((s) => s.calls[0]?.state === 'ringing');
-    assert.equal((await alice.api('POST', `/api/v1/calls/${ringing.calls[0]!.id}/answer`)).status, 200);
+    assert.equal((await r.alice.api('POST', `/api/v1/calls/${ringing.calls[0]!.id}/answer`)).status, 200);
     const result = await finished(transferor);
 
     const trace = sippTrace(result.messages);
@@ -319,7 +241,7 @@ describe('call control against SIPp peers', () => {
     assert.match(sipHeader(notifies.at(-1)!.text, 'Subscription-State') ?? '', /^terminated/);
 
     // The INVITE to carol carries the Replaces header, unescaped, as sent and as received.
-    const sent = phoneSentSince(alice).filter((m) => m.startsWith(`INVITE ${carolUri}`));
+    const sent = phoneSentSince(r.alice).filter((m) => m.startsWith(`INVITE ${carolUri}`));
     assert.ok(sent.length > 0, 'the phone sent an INVITE to the transfer target');
     assert.equal(sipHeader(sent.at(-1)!, 'Replaces'), replaces);
     const received = sippTrace(carol.messages()).find((e) => e.dir === 'in' && e.firstLine.startsWith('INVITE '));
@@ -338,7 +260,7 @@ describe('call control against SIPp peers', () => {
     const first = await uac('replaced-call', 'call-uac-answered.xml');
     const ringing = await calls((s) => s.calls[0]?.state === 'ringing');
     const firstCall = ringing.calls[0]!;
-    assert.equal((await alice.api('POST', `/api/v1/calls/${firstCall.id}/answer`)).status, 200);
+    assert.equal((await r.alice.api('POST', `/api/v1/calls/${firstCall.id}/answer`)).status, 200);
     await calls((s) => s.calls[0]?.state === 'connected');
 
     // The dialog as SIPp sees it: its Call-ID and From tag, and sipdesk's tag (the To tag of its 200 OK).
