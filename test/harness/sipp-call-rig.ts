@@ -39,6 +39,8 @@ export interface UasOptions {
   localPort?: number;
   service?: string;
   extraArgs?: readonly string[];
+  /** SIPp's whole-run limit (default 30 s). */
+  timeoutSec?: number;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

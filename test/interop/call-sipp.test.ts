@@ -38,7 +38,7 @@ const REDIRECT_LIMIT = 3;
 describe('call control against SIPp peers', () => {
   // SIPp sends no RTP: no media timeout; no sound device needed.
   const r = sippCallRig('call-sipp', { media: { codecs: ['PCMU'], mediaTimeout: 0 }, audio: { device: 'null' }, calls: { redirectLimit: REDIRECT_LIMIT } });
-  const { w, calls, idle, uas, uac, finished, dial, hangup } = r;
+  const { w, calls, snapshot, idle, uas, uac, finished, dial, hangup } = r;
 
   test('302: the call follows the Contact on the same line and connects there', w.guard(async (t: TestContext) => {
     await idle();
@@ -124,6 +124,26 @@ describe('call control against SIPp peers', () => {
     const log = (await fran.api('GET', '/api/v1/calllog')).body as LogBody;
     assert.equal(log.entries.length, 0, 'feature-code calls stay out of the call log');
     t.diagnostic(`feature code dialed: ${invite?.firstLine ?? '?'}; BYE after ${bye && invite ? bye.at - invite.at : '?'} ms`);
+  }));
+
+  test('session timers (RFC 4028): with Session-Expires 90 and the refresh ours, a re-INVITE refreshes the call at about 45 s', w.guard(async (t: TestContext) => {
+    await idle();
+    const peer = await uas('session-timer', 'call-uas-session-timer.xml', { timeoutSec: 90 });
+    const id = await dial(`sip:bob@127.0.0.1:${peer.localPort}`);
+    await calls((s) => s.calls[0]?.state === 'connected');
+    const connectedAt = Date.now();
+    const mark = r.alice.process.output().length;
+    // From the phone's own trace: SIPp writes its message trace out only when it ends.
+    const refreshes = (): string[] => phoneSentSince(r.alice, mark).filter((m) => m.startsWith('INVITE '));
+    for (const end = Date.now() + 60_000; refreshes().length === 0 && Date.now() < end; await sleep(500));
+    const after = Date.now() - connectedAt;
+    assert.equal(refreshes().length, 1, 'the refresh re-INVITE came');
+    assert.ok(after > 35_000 && after < 60_000, `refreshed ${after} ms after the call started (half of 90 s)`);
+    assert.match(refreshes()[0]!, /^Session-Expires: 90;refresher=uac/im);
+    assert.equal((await snapshot()).calls[0]?.state, 'connected', 'the call goes on');
+    t.diagnostic(`session refresh by re-INVITE ${after} ms after the call started`);
+    await hangup(id);
+    await finished(peer);
   }));
 
   test('486: the call ends with "Busy", the busy tone for a moment, and is logged as outgoing/busy', w.guard(async (t: TestContext) => {
