@@ -1,0 +1,112 @@
+/**
+ * The call screen: the call being talked on (or placed), its timer, hold and mute states, a conference's
+ * two parties, a transfer under way or failed, a second call ringing (call-waiting banner) and the other
+ * calls on hold. Softkeys follow what can be done next: answer the waiting call, swap or join two calls,
+ * or hold, mute, transfer and end the one call.
+ */
+import type { CallView } from '../../phone/call-control.js';
+import type { SoftkeyDef } from '../widgets/softkey-bar.js';
+import { Container } from '../widgets/container.js';
+import { focusedCall, uriForDisplay } from './phone-view.js';
+import { type ScreenBuilder, type ScreenContext, banner, iconLine, partyLines, partyName, softkey, textLine } from './screen-kit.js';
+import { ringingCall } from './incoming.js';
+
+export const buildInCallScreen: ScreenBuilder = (ctx) => {
+  const { view, t, theme } = ctx;
+  const c = theme.colors;
+  const calls = view.calls.calls;
+  const call = focusedCall(calls);
+  const waiting = ringingCall(calls);
+  const conference = calls.filter((x) => x.conference && x.state === 'connected');
+  const inConference = conference.length >= 2;
+  const body = new Container({ flexGrow: 1, flexShrink: 1, padding: { x: 16, y: 10 }, gap: 8 });
+
+  if (waiting) body.add(banner(t.t('call.waiting', { party: partyName(t, waiting.remote) }), c.warning, c.textInverse, 'phone'));
+
+  const panel = new Container({ panel: true, flexShrink: 0, padding: { x: 16, y: 12 }, gap: 6 });
+  body.add(panel);
+  if (inConference) {
+    const [a, b] = conference;
+    panel.add(
+      textLine(t.t('call.conferenceTitle'), { fontSize: 30, fontWeight: 'bold' }),
+      textLine(t.t('call.conferenceWith', { first: partyName(t, a!.remote), second: partyName(t, b!.remote) }), { fontSize: theme.fontSize.large, color: c.textMuted }),
+    );
+  } else if (call) {
+    const who = partyLines(t, call.remote);
+    panel.add(textLine(who.primary, { fontSize: 30, fontWeight: 'bold' }));
+    if (who.secondary) panel.add(textLine(who.secondary, { fontSize: theme.fontSize.large, color: c.textMuted }));
+  }
+  if (call) {
+    const [stateText, stateColor] = stateLine(ctx, call);
+    const row = new Container({ flexDirection: 'row', alignItems: 'center', gap: 16, flexShrink: 0, margin: { top: 4 } }).add(
+      textLine(stateText, { fontSize: theme.fontSize.large, fontWeight: 'bold', color: stateColor }, { flexGrow: 1 }),
+    );
+    if (call.state === 'connected') {
+      row.add(textLine(t.duration(view.now - (call.answeredAt ?? call.startedAt)), { fontSize: theme.fontSize.dial, fontWeight: 'bold' }, { flexShrink: 0 }));
+    }
+    panel.add(row);
+    if (call.muted) panel.add(iconLine('mute', t.t('call.muted'), c.danger, { fontWeight: 'bold' }));
+    if (call.remoteHold && !call.held) panel.add(iconLine('hold', t.t('call.remoteHold'), c.warning));
+    if (call.transfer) panel.add(transferLine(ctx, call.transfer));
+  }
+
+  const notice = view.calls.notice;
+  // The core's notices are its own words (not yet catalog keys); show them as they come.
+  if (notice) body.add(textLine(notice.text, { color: c.danger, fontWeight: 'bold' }));
+
+  for (const other of calls) {
+    if (other === call || other.state !== 'connected' || (inConference && other.conference)) continue;
+    const duration = t.duration(view.now - (other.answeredAt ?? other.startedAt));
+    body.add(iconLine('hold', t.t('call.otherHeld', { party: partyName(t, other.remote), duration }), c.textMuted));
+  }
+
+  return { title: t.t(inConference ? 'call.conferenceTitle' : 'call.title'), body, softkeys: softkeysFor(ctx, call, waiting, inConference) };
+};
+
+function stateLine(ctx: ScreenContext, call: CallView): [string, string] {
+  const { t, theme } = ctx;
+  const c = theme.colors;
+  switch (call.state) {
+    case 'dialing':
+      return [t.t('call.dialing'), c.textMuted];
+    case 'ringback':
+      return [t.t('call.ringback'), c.textMuted];
+    case 'early-media':
+      return [t.t('call.earlyMedia'), c.textMuted];
+    case 'ringing':
+    case 'connected':
+      return call.held ? [t.t('call.onHold'), c.warning] : [t.t('call.connected'), c.success];
+  }
+}
+
+function transferLine(ctx: ScreenContext, transfer: NonNullable<CallView['transfer']>): Container {
+  const { t, theme } = ctx;
+  const target = uriForDisplay(transfer.to);
+  return transfer.state === 'requested'
+    ? iconLine('transfer', t.t('call.transferring', { target }), theme.colors.primary)
+    : iconLine('transfer', t.t('call.transferFailed', { target, reason: transfer.reason ?? '—' }), theme.colors.danger, { fontWeight: 'bold' });
+}
+
+function softkeysFor(ctx: ScreenContext, call: CallView | undefined, waiting: CallView | undefined, inConference: boolean): (SoftkeyDef | undefined)[] {
+  const { t } = ctx;
+  const end = call ? softkey(ctx, t.t('softkey.end'), { type: 'hangup', callId: call.id }) : undefined;
+  if (waiting) {
+    return [
+      softkey(ctx, t.t('softkey.answer'), { type: 'answer', callId: waiting.id }),
+      softkey(ctx, t.t('softkey.reject'), { type: 'reject', callId: waiting.id }),
+      undefined,
+      end,
+    ];
+  }
+  if (!call || call.state !== 'connected') return [undefined, undefined, undefined, end];
+  const holdKey = call.held
+    ? softkey(ctx, t.t('softkey.resume'), { type: 'resume', callId: call.id })
+    : softkey(ctx, t.t('softkey.hold'), { type: 'hold', callId: call.id });
+  const muteKey = softkey(ctx, t.t(call.muted ? 'softkey.unmute' : 'softkey.mute'), { type: 'mute', callId: call.id, on: !call.muted });
+  if (inConference) return [holdKey, muteKey, undefined, end];
+  const connected = ctx.view.calls.calls.filter((x) => x.state === 'connected').length;
+  if (connected >= 2) {
+    return [softkey(ctx, t.t('softkey.swap'), { type: 'swap' }), softkey(ctx, t.t('softkey.conference'), { type: 'conference' }), muteKey, end];
+  }
+  return [holdKey, muteKey, softkey(ctx, t.t('softkey.transfer'), { type: 'transfer', callId: call.id }), end];
+}
