@@ -21,7 +21,9 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
+  /** JSON, or a Buffer sent as it is with `contentType` (the screen as PNG). */
   body: unknown;
+  contentType?: string;
 }
 
 export type ApiHandler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
@@ -146,6 +148,11 @@ export class ApiServer {
     try {
       const body = req.method === 'GET' ? undefined : await readBody(req);
       const out = await route.handler({ method: route.method, path: url.pathname, params: hit.params, query: url.searchParams, body });
+      if (Buffer.isBuffer(out.body)) {
+        res.writeHead(out.status, { 'content-type': out.contentType ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        res.end(out.body);
+        return;
+      }
       send(res, out.status, out.body);
     } catch (err) {
       if (err instanceof ApiError) return send(res, err.status, { error: err.message });

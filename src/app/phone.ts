@@ -27,6 +27,7 @@ import { presenceRoutes } from '../api/presence-routes.js';
 import { colleagueRoutes } from '../api/colleague-routes.js';
 import { directoryRoutes } from '../api/directory-routes.js';
 import { wireDirectory } from './directory-wiring.js';
+import { wireUi } from './ui-wiring.js';
 import { wireColleagues, type PhoneColleagues } from './colleagues-wiring.js';
 import { wirePresence, type PhonePresence } from './presence-wiring.js';
 import { phoneAudioDevice } from './audio-device.js';
@@ -143,7 +144,9 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     }
   });
 
-  const keypad = new Keypad({ calls, plan, clock });
+  // The dialer's digits are on the screen: the keypad redraws it (set once the screen exists, below).
+  let redrawScreen = (): void => undefined;
+  const keypad = new Keypad({ calls, plan, clock, onChange: () => redrawScreen() });
   const presence = wirePresence(config, sip, calls, clock);
   const idle = new IdleReset({
     clock,
@@ -162,6 +165,14 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   const colleagues = wireColleagues(config, sip);
   const directory = wireDirectory(config, dataDir, plan, clock);
 
+  const screen = wireUi({ config, registration: () => sip.status(), calls, keypad, presence: presence.model, colleagues: colleagues.model, callLog, clock });
+  // The screen follows the phone: any change of calls, presence, colleagues or registration redraws it.
+  calls.onChange(() => screen.refresh());
+  presence.model.onChange(() => screen.refresh());
+  colleagues.model.onChange(() => screen.refresh());
+  sip.registration.on('state', () => screen.refresh());
+  redrawScreen = () => screen.refresh();
+
   const api = new ApiServer([
     ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
     ...callRoutes(calls, callLog, keypad, userActivity),
@@ -171,6 +182,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
       ...(config.colleagues.voicemail.number ? { voicemailNumber: config.colleagues.voicemail.number } : {}),
     }),
     ...directoryRoutes(directory),
+    { method: 'GET', path: '/api/v1/screen.png', handler: () => ({ status: 200, body: screen.screenPng(), contentType: 'image/png' }) },
   ]);
   let apiPort: number;
   try {
@@ -179,6 +191,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     colleagues.stop();
     directory.close();
     idle.stop();
+    screen.stop();
     presence.model.shutdown();
     await sip.socket.close();
     uninstall();
@@ -206,6 +219,7 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
         colleagues.stop();
         directory.close();
         idle.stop();
+        screen.stop();
         // Sign-out: our presence leaves the server before the registration does (RFC 3903 removal).
         await presence.shutdown(Math.min(1000, unregisterTimeoutMs));
         await sip.stop(unregisterTimeoutMs);

@@ -157,6 +157,14 @@ export const configSchema = z.strictObject({
   presence: presenceSchema.default(() => presenceSchema.parse({})),
   colleagues: colleaguesSchema.default(() => colleaguesSchema.parse({})),
   directory: directorySchema.default(() => directorySchema.parse({})),
+  ui: z
+    .strictObject({
+      locale: z.enum(['en', 'ko']).default('en'),
+      theme: z.enum(['light', 'dark', 'high-contrast']).default('light'),
+      /** IANA zone for the clock ("Europe/Amsterdam", "Asia/Seoul"); default: the system's. */
+      timeZone: z.string().min(1).max(64).optional(),
+    })
+    .default({ locale: 'en', theme: 'light' }),
   storage: z
     .strictObject({
       /** Where the call log and the user's settings live; default $STATE_DIRECTORY (systemd) or ~/.local/state/sipdesk. */

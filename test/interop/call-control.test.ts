@@ -7,6 +7,7 @@ import { startKamailio, type Kamailio } from '../harness/kamailio.js';
 import { startBaresip, type Baresip } from '../harness/baresip.js';
 import { startPhone, type TestPhone } from '../harness/phone.js';
 import { useWorkdir } from '../harness/workdir.js';
+import { decodePng } from '../../src/ui/index.js';
 
 interface Snapshot {
   calls: { id: string; state: string; direction: string; held: boolean; remoteHold: boolean; remote: { uri: string; name?: string }; dtmfReceived: string }[];
@@ -198,5 +199,32 @@ test('the dial keys: digits through the dial plan dial on # and after the inter-
   await r.carol.ctrl.waitForEvent('CALL_ESTABLISHED', 8000, carolSince);
   t.diagnostic(`dialed by the inter-digit timeout: established ${Date.now() - typedAt} ms after the last key`);
   assert.equal((await r.alice.api('POST', '/api/v1/input', { key: 'F13' })).status, 400);
+  r.pass();
+});
+
+test('the screen over the API: idle, then the dialer as keys are typed, then the call; a PNG of the real screen each time', async (t) => {
+  const r = await rig(t, 'calls-screen', { ui: { locale: 'ko' }, dialPlan: { rules: [{ pattern: '^200$', replace: 'sip:bob@127.0.0.1' }] } });
+  const shot = async (): Promise<{ width: number; height: number; data: Uint8Array | Uint8ClampedArray }> => {
+    const res = await fetch(`http://127.0.0.1:${r.alice.apiPort}/api/v1/screen.png`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    return decodePng(Buffer.from(await res.arrayBuffer()));
+  };
+  const changed = (a: { data: Uint8Array | Uint8ClampedArray }, b: { data: Uint8Array | Uint8ClampedArray }): number => {
+    let n = 0;
+    for (let i = 0; i < a.data.length; i += 4) if (a.data[i] !== b.data[i] || a.data[i + 1] !== b.data[i + 1] || a.data[i + 2] !== b.data[i + 2]) n++;
+    return n / (a.data.length / 4);
+  };
+  const idle = await shot();
+  assert.deepEqual([idle.width, idle.height], [800, 480]);
+  for (const key of ['2', '0']) await r.alice.api('POST', '/api/v1/input', { key });
+  const dialer = await shot();
+  assert.ok(changed(idle, dialer) > 0.05, `the dialer replaced the idle screen (${(changed(idle, dialer) * 100).toFixed(1)} % of pixels)`);
+  await r.alice.api('POST', '/api/v1/input', { key: '0' });
+  await r.alice.api('POST', '/api/v1/input', { key: '#' });
+  await calls(r.alice, (s) => s.calls[0]?.state === 'connected');
+  const inCall = await shot();
+  assert.ok(changed(dialer, inCall) > 0.05, 'the call screen replaced the dialer');
+  t.diagnostic(`screen changes: idle→dialer ${(changed(idle, dialer) * 100).toFixed(1)} %, dialer→in-call ${(changed(dialer, inCall) * 100).toFixed(1)} %`);
   r.pass();
 });
