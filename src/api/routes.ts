@@ -15,11 +15,17 @@ export interface StatusBody {
     expires?: number;
   };
   calls: unknown[];
+  /** Message waiting (RFC 3842): { waiting, newMessages, oldMessages, urgentNew }. */
+  messages?: unknown;
+  /** Busy-lamp field: one entry per monitored extension, { name, uri, lamp: idle|ringing|busy }. */
+  lamps?: unknown[];
 }
 
 export interface PhoneStatusSource {
   registration(): StatusBody['registration'];
   calls(): StatusBody['calls'];
+  messages?(): StatusBody['messages'];
+  lamps?(): NonNullable<StatusBody['lamps']>;
 }
 
 export function statusRoutes(phone: PhoneStatusSource): Route[] {
@@ -28,7 +34,12 @@ export function statusRoutes(phone: PhoneStatusSource): Route[] {
       method: 'GET',
       path: '/api/v1/status',
       handler: () => {
-        const body: StatusBody = { registration: phone.registration(), calls: phone.calls() };
+        const body: StatusBody = {
+          registration: phone.registration(),
+          calls: phone.calls(),
+          ...(phone.messages ? { messages: phone.messages() } : {}),
+          ...(phone.lamps ? { lamps: phone.lamps() } : {}),
+        };
         return { status: 200, body };
       },
     },

@@ -174,7 +174,12 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   redrawScreen = () => screen.refresh();
 
   const api = new ApiServer([
-    ...statusRoutes({ registration: () => sip.status(), calls: () => [...calls.snapshot().calls] }),
+    ...statusRoutes({
+      registration: () => sip.status(),
+      calls: () => [...calls.snapshot().calls],
+      messages: () => colleagues.model.snapshot().messages,
+      lamps: () => colleagues.model.snapshot().contacts.filter((c) => c.lamp !== undefined).map((c) => ({ name: c.name, uri: c.uri, lamp: c.lamp })),
+    }),
     ...callRoutes(calls, callLog, keypad, userActivity),
     ...presenceRoutes(presence),
     ...colleagueRoutes(colleagues.model, calls, {

@@ -144,6 +144,8 @@ test('buddy list presence, busy lamp with pickup, message waiting and other devi
 
     const busy = await contact(DAVE, (c) => c.lamp === 'busy');
     assert.equal(busy.ringing, undefined, 'an answered call offers no pickup');
+    const status = (await alice.api('GET', '/api/v1/status')).body as { lamps?: { uri: string; lamp: string }[] };
+    assert.equal(status.lamps?.find((l) => l.uri === DAVE)?.lamp, 'busy', 'the status shows the lamp too');
     assert.equal((await alice.api('POST', '/api/v1/contacts/pickup', { uri: DAVE })).status, 409, 'nothing to pick up while busy');
     const bobBefore = (await now(BOB)).presence;
 
@@ -182,6 +184,8 @@ test('buddy list presence, busy lamp with pickup, message waiting and other devi
   await step('message waiting from a subscription and from an unsolicited NOTIFY; the voicemail key dials its number', async () => {
     const subscribed = await alice.waitForApi<Voicemail>('/api/v1/voicemail', (b) => b.waiting);
     assert.deepEqual(subscribed, { waiting: true, newMessages: 2, oldMessages: 5, urgentNew: 1, number: '*97' });
+    const status = (await alice.api('GET', '/api/v1/status')).body as { messages?: unknown };
+    assert.deepEqual(status.messages, { waiting: true, newMessages: 2, oldMessages: 5, urgentNew: 1 }, 'and so does the status');
     await finished(mwi, alice);
 
     const unsolicited = await runSipp({ workdir: w.path, name: 'mwi-unsolicited', scenarioFile: 'colleague-mwi-unsolicited.xml', transport: 'udp', remote: `${k.ip}:${k.port}`, service: 'alice', timeoutSec: 15 });

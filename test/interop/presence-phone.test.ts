@@ -18,7 +18,7 @@ function summary(body: string): PresenceSummary | undefined {
   return doc.ok ? summarizePresence(doc.value) : undefined;
 }
 
-test('the phone publishes its presence with its capabilities and follows calls and DND; a watcher sees each state', async (t) => {
+test('the phone publishes its presence with its capabilities and follows calls, DND and idleness; a watcher sees each state', async (t) => {
   const w = useWorkdir(t, 'presence-phone');
   const k = await startKamailio({ workdir: w.path });
   w.defer(() => k.stop());
@@ -26,7 +26,7 @@ test('the phone publishes its presence with its capabilities and follows calls a
   w.defer(() => carol.stop());
   const alice = await startPhone({
     workdir: w.path, name: 'alice', user: 'alice', domain: k.domain, proxy: `sip:${k.ip}:${k.port};transport=tcp`,
-    instanceId: ALICE_INSTANCE, config: { media: { codecs: ['PCMU'] }, presence: { note: 'At my desk' } },
+    instanceId: ALICE_INSTANCE, config: { media: { codecs: ['PCMU'] }, presence: { note: 'At my desk', awayAfterMin: 1 } },
   });
   w.defer(() => alice.stop());
   const reg = await alice.waitForState('registered');
@@ -47,6 +47,11 @@ test('the phone publishes its presence with its capabilities and follows calls a
   assert.equal(tuple?.deviceId?.toLowerCase(), `urn:uuid:${ALICE_INSTANCE}`);
   assert.equal(tuple?.contact, reg.registration.gruu, 'the tuple names the GRUU');
   assert.deepEqual(tuple?.caps, { audio: true, video: false, text: false, message: false });
+  // For the record (the issue asks for one of each in the closing note): what went out and what came back.
+  const published = /^PUBLISH sip:[\s\S]*?\r?\n\r?\n(<\?xml[\s\S]*?<\/presence>)/m.exec(alice.process.output())?.[1];
+  assert.ok(published, 'the PUBLISH is in the phone trace');
+  t.diagnostic(`PUBLISH body sent by the phone:\n${published}`);
+  t.diagnostic(`NOTIFY body the watcher received:\n${first}`);
 
   // In a call → busy (on-the-phone); after it → available again.
   const { id } = (await alice.api('POST', '/api/v1/calls', { to: 'carol' })).body as { id: string };
@@ -65,6 +70,11 @@ test('the phone publishes its presence with its capabilities and follows calls a
   assert.equal(p.presence.state, 'available');
   assert.equal(p.publication, 'published');
   assert.equal((await alice.api('PUT', '/api/v1/presence', { state: 'sleepy' })).status, 400);
+
+  // Nobody at the phone (no key, touch, hook or intent since the call ended) for the idle time → Away.
+  const idleSince = Date.now();
+  await watch.waitFor('away after the idle time', (b) => summary(b)?.state === 'away', 80_000);
+  t.diagnostic(`away ${Date.now() - idleSince} ms after the last presence check (idle time 1 min from the call's end)`);
 
   // Sign-out removes the publication before the registration goes.
   await alice.stop();
