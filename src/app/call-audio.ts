@@ -37,7 +37,6 @@ export class PhoneCallAudio implements CallAudio {
   #talking: readonly CallId[] = [];
   #conference: readonly CallId[] = [];
   #muted: readonly CallId[] = [];
-  #sound: LocalTone | 'ring' | undefined;
 
   constructor(o: PhoneCallAudioOptions) {
     this.#o = o;
@@ -45,7 +44,6 @@ export class PhoneCallAudio implements CallAudio {
   }
 
   play(sound: LocalTone | 'ring' | undefined): void {
-    this.#sound = sound;
     const { sounds, volumeDb } = this.#o;
     let started: Promise<unknown>;
     if (sound === undefined) started = sounds.stop();
@@ -54,10 +52,6 @@ export class PhoneCallAudio implements CallAudio {
     } else started = sounds.playTone(tonePlan(this.#o.tonePlan, sound), { volumeDb });
     // A device that cannot open must not take the call down with it: the call goes on, silently.
     started.catch((err: unknown) => log.warn(`cannot play ${sound ?? 'silence'}: ${(err as Error).message}`));
-  }
-
-  get sound(): LocalTone | 'ring' | undefined {
-    return this.#sound;
   }
 
   setMuted(ids: readonly CallId[]): void {
