@@ -36,7 +36,10 @@ test('naudiodon through ALSA file plugins: playback written exactly, capture rea
     timeout: 30_000,
   });
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { on440: number; on1000: number; levelDbfs: number };
+  // naudiodon itself prints progress lines ("Finishing …") to stdout, sometimes after ours: take our JSON line.
+  const line = run.stdout.split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  assert.ok(line, `the capture child printed its result:\n${run.stdout}`);
+  const result = JSON.parse(line) as { on440: number; on1000: number; levelDbfs: number };
   t.diagnostic(`captured: ${(100 * result.on440).toFixed(1)} % of samples on a 440 Hz sinusoid (1 kHz: ${(100 * result.on1000).toFixed(1)} %), ${result.levelDbfs.toFixed(1)} dBFS`);
   assert.ok(result.on440 > 0.9, `only ${result.on440} of the capture is the file's 440 Hz tone`);
   assert.ok(result.on1000 < 0.1, 'the measure tells tones apart');
