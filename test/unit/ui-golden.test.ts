@@ -2,10 +2,10 @@
 // hinting update does not fail the build while a wrong color, layout or missing widget does.
 // Regenerate after an intended visual change: UPDATE_GOLDEN=1 node --test dist/test/unit/ui-golden.test.js
 import { test } from 'node:test';
+import { GOLDEN_UI_DIR, assertMatchesGolden, differentFraction } from '../harness/golden.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FakeClock } from '../../src/phone/clock.js';
 import { type Theme, darkTheme, lightTheme } from '../../src/ui/core/theme.js';
 import { Ui } from '../../src/ui/core/ui.js';
@@ -13,9 +13,7 @@ import { PngDisplay, decodePng } from '../../src/ui/display/png-display.js';
 import { buildSampleScreen } from '../../src/ui/sample-screen.js';
 
 // dist/test/unit → repository root.
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'golden', 'ui');
-const CHANNEL_TOLERANCE = 24;
-const MAX_DIFFERENT_FRACTION = 0.003;
+const GOLDEN_DIR = GOLDEN_UI_DIR;
 
 function renderSample(theme: Theme): PngDisplay {
   const display = new PngDisplay(800, 480);
@@ -28,30 +26,12 @@ function renderSample(theme: Theme): PngDisplay {
   return display;
 }
 
-/** Fraction of pixels whose R, G or B differs by more than the tolerance. */
-function differentFraction(a: Uint8Array | Uint8ClampedArray, b: Uint8Array | Uint8ClampedArray): number {
-  let diff = 0;
-  for (let i = 0; i < a.length; i += 4) {
-    if (Math.abs(a[i]! - b[i]!) > CHANNEL_TOLERANCE || Math.abs(a[i + 1]! - b[i + 1]!) > CHANNEL_TOLERANCE || Math.abs(a[i + 2]! - b[i + 2]!) > CHANNEL_TOLERANCE) diff++;
-  }
-  return diff / (a.length / 4);
-}
 
 for (const theme of [lightTheme, darkTheme]) {
   test(`sample screen matches its golden image (${theme.name})`, async () => {
     const display = renderSample(theme);
     const path = join(GOLDEN_DIR, `sample-${theme.name}.png`);
-    if (process.env.UPDATE_GOLDEN === '1') {
-      mkdirSync(GOLDEN_DIR, { recursive: true });
-      writeFileSync(path, display.toPng());
-      return;
-    }
-    assert.ok(existsSync(path), `golden ${path} is missing: run with UPDATE_GOLDEN=1 once and review the image`);
-    const golden = await decodePng(readFileSync(path));
-    assert.equal(golden.width, 800);
-    assert.equal(golden.height, 480);
-    const fraction = differentFraction(golden.data, display.rgba);
-    assert.ok(fraction <= MAX_DIFFERENT_FRACTION, `${(fraction * 100).toFixed(2)} % of pixels differ from ${path}`);
+    await assertMatchesGolden(path, display);
   });
 }
 

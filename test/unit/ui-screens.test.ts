@@ -3,10 +3,10 @@
 // Regenerate the goldens after an intended visual change, then look at them:
 //   UPDATE_GOLDEN=1 node --test dist/test/unit/ui-screens.test.js
 import { test } from 'node:test';
+import { GOLDEN_UI_DIR, MAX_DIFFERENT_FRACTION, assertMatchesGolden, differentFraction } from '../harness/golden.js';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CallControlSnapshot, CallView } from '../../src/phone/call-control.js';
 import { FakeClock } from '../../src/phone/clock.js';
 import type { ColleaguesSnapshot } from '../../src/phone/colleagues.js';
@@ -20,9 +20,7 @@ import { type PhoneIntent, type PhoneView, type ScreenKind, pickScreen } from '.
 import { KOREAN_FONT_FILES, PhoneShell, setupScreenFonts } from '../../src/ui/screens/shell.js';
 import { Label } from '../../src/ui/widgets/label.js';
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'golden', 'ui', 'screens');
-const CHANNEL_TOLERANCE = 24;
-const MAX_DIFFERENT_FRACTION = 0.003;
+const GOLDEN_DIR = join(GOLDEN_UI_DIR, 'screens');
 
 // 09:41 on Wednesday 25 November 2026 in Seoul.
 const NOW = Date.UTC(2026, 10, 25, 0, 41, 0);
@@ -108,13 +106,6 @@ function render(v: PhoneView): { display: PngDisplay; ui: Ui; shell: PhoneShell;
   return { display, ui, shell, sent };
 }
 
-function differentFraction(a: Uint8Array | Uint8ClampedArray, b: Uint8Array | Uint8ClampedArray): number {
-  let diff = 0;
-  for (let i = 0; i < a.length; i += 4) {
-    if (Math.abs(a[i]! - b[i]!) > CHANNEL_TOLERANCE || Math.abs(a[i + 1]! - b[i + 1]!) > CHANNEL_TOLERANCE || Math.abs(a[i + 2]! - b[i + 2]!) > CHANNEL_TOLERANCE) diff++;
-  }
-  return diff / (a.length / 4);
-}
 
 /** Every label's text on the screen, in tree order (what the screen says, without reading pixels). */
 function texts(root: Widget): string[] {
@@ -146,17 +137,7 @@ for (const kind of KINDS) {
         const { display, shell } = render(v);
         assert.equal(shell.kind, kind);
         const path = join(GOLDEN_DIR, `${kind}-${locale}-${theme.name}.png`);
-        if (process.env.UPDATE_GOLDEN === '1') {
-          mkdirSync(GOLDEN_DIR, { recursive: true });
-          writeFileSync(path, display.toPng());
-          return;
-        }
-        assert.ok(existsSync(path), `golden ${path} is missing: run with UPDATE_GOLDEN=1 once and review the image`);
-        const golden = await decodePng(readFileSync(path));
-        assert.equal(golden.width, 800);
-        assert.equal(golden.height, 480);
-        const fraction = differentFraction(golden.data, display.rgba);
-        assert.ok(fraction <= MAX_DIFFERENT_FRACTION, `${(fraction * 100).toFixed(2)} % of pixels differ from ${path}`);
+        await assertMatchesGolden(path, display);
       });
     }
   }
