@@ -25,26 +25,25 @@ const id = z.string().min(1).max(64);
 const target = z.string().trim().min(1).max(256);
 
 /** Runs an intent; the core's CallError becomes 404/409/400 with its message. */
-function act(fn: () => unknown): { status: number; body: unknown } {
+export function act(fn: () => unknown, status = 200): { status: number; body: unknown } {
   try {
     const result = fn();
-    return { status: 200, body: result === undefined ? { ok: true } : result };
+    return { status, body: result === undefined ? { ok: true } : result };
   } catch (err) {
     if (err instanceof CallError) {
-      const status = err.code === 'no-such-call' ? 404 : err.code === 'bad-target' ? 400 : 409;
-      throw new ApiError(status, err.message);
+      throw new ApiError(err.code === 'no-such-call' ? 404 : err.code === 'bad-target' ? 400 : 409, err.message);
     }
     throw err;
   }
 }
 
-/** `userActivity` hears every intent that stands for someone at the phone (presence leaves Away). */
 /** The dial keys (src/phone/keypad.ts), as the input route needs them. */
 export interface KeyInput {
   press(key: string): boolean;
   view(): unknown;
 }
 
+/** `userActivity` hears every intent that stands for someone at the phone (presence leaves Away). */
 export function callRoutes(calls: CallControl, log: CallLogStore, keypad: KeyInput, userActivity: () => void = () => undefined): Route[] {
   // Every intent is someone at the phone (the simulator page, a test, remote support acting for the user).
   const post = (path: string, handler: (req: ApiRequest) => { status: number; body: unknown }): Route => ({
@@ -65,8 +64,7 @@ export function callRoutes(calls: CallControl, log: CallLogStore, keypad: KeyInp
     { method: 'GET', path: '/api/v1/calls', handler: () => ({ status: 200, body: calls.snapshot() }) },
     post('/api/v1/calls', (req) => {
       const { to } = parse(z.strictObject({ to: target }), req.body);
-      const r = act(() => ({ id: calls.dial(to) }));
-      return { status: 201, body: r.body };
+      return act(() => ({ id: calls.dial(to) }), 201);
     }),
     onCall('answer', (i) => calls.answer(i)),
     onCall('reject', (i) => calls.reject(i)),

@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { ApiError, parseBody, type Route } from './http-server.js';
-import { CallError, type CallControl } from '../phone/call-control.js';
+import type { CallControl } from '../phone/call-control.js';
+import { act } from './call-routes.js';
 import type { Colleagues } from '../phone/colleagues.js';
 
 export interface ColleagueRouteOptions {
@@ -17,14 +18,8 @@ export interface ColleagueRouteOptions {
   readonly pickup: { readonly mode: 'code' | 'replaces'; readonly code: string };
 }
 
-function placed(fn: () => string): { status: number; body: unknown } {
-  try {
-    return { status: 201, body: { id: fn() } };
-  } catch (err) {
-    if (err instanceof CallError) throw new ApiError(err.code === 'bad-target' ? 400 : 409, err.message);
-    throw err;
-  }
-}
+/** A call placed for the user: 201 with its id; the call core's refusals as call-routes.ts maps them. */
+const placed = (fn: () => string): { status: number; body: unknown } => act(() => ({ id: fn() }), 201);
 
 export function colleagueRoutes(colleagues: Colleagues, calls: CallControl, o: ColleagueRouteOptions): Route[] {
   return [
