@@ -132,7 +132,6 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
   readonly #ua: CallingUa;
   readonly #o: CallSignalingOptions;
   readonly #sessions = new Map<string, JsSipSession>();
-  readonly #ids = new WeakMap<JsSipSession, string>();
   readonly #refers = new Map<string, { callId: string; event: ReferEvent }>();
   /** Requests of INVITEs with Replaces we accepted, → the id of the call they replace. */
   readonly #replacing = new WeakMap<object, string>();
@@ -150,10 +149,6 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
   /** The call's JsSIP session (the media engine maps its peer connection to the call). */
   session(id: string): JsSipSession | undefined {
     return this.#sessions.get(id);
-  }
-
-  idOf(session: JsSipSession): string | undefined {
-    return this.#ids.get(session);
   }
 
   // ---- CallSignaling -----------------------------------------------------------------------------------
@@ -288,7 +283,6 @@ export class JsSipCallSignaling extends EventEmitter<CallSignalingEvents> {
     const local = e.originator === 'local';
     const id = local ? this.#pendingLocalId ?? `o-unknown-${++this.#incoming}` : `i${++this.#incoming}`;
     this.#sessions.set(id, session);
-    this.#ids.set(session, id);
     this.emit('session', id, session);
     this.#watch(id, session);
     if (local) return;
