@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Real peers for the tests and the simulator's development PBX (see README, "Tests").
 PKGS="kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-tls-modules
       baresip-core sip-tester sqlite3 socat dnsmasq-base openssl ca-certificates
-      slapd ldap-utils radicale fonts-nanum"
+      slapd ldap-utils radicale fonts-nanum device-tree-compiler chromium systemd
+      build-essential python3"
 
 missing=""
 for p in $PKGS; do
