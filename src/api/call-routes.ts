@@ -12,7 +12,6 @@
  *   PUT  /api/v1/forwarding         {always?|busy?|noAnswer?: target|null}
  *   PUT  /api/v1/dnd                {enabled}
  *   GET  /api/v1/calllog?category=missed|received|dialed|all&limit=N ; DELETE /api/v1/calllog ; POST /api/v1/calllog/seen
- *   POST /api/v1/input              {hook: "off"|"on"} | {key: 0-9 * # + dial back clear}  (other keys, touch: the UI)
  *   GET  /api/v1/dialer                         → { digits, preview, blocked? }
  * Errors: 400 for a bad body, 404 for an unknown call, 409 for an intent the call's state does not allow.
  */
@@ -37,14 +36,13 @@ export function act(fn: () => unknown, status = 200): { status: number; body: un
   }
 }
 
-/** The dial keys (src/phone/keypad.ts), as the input route needs them. */
-export interface KeyInput {
-  press(key: string): boolean;
+/** The dialer (src/phone/keypad.ts), as the dialer route needs it. */
+export interface DialerSource {
   view(): unknown;
 }
 
 /** `userActivity` hears every intent that stands for someone at the phone (presence leaves Away). */
-export function callRoutes(calls: CallControl, log: CallLogStore, keypad: KeyInput, userActivity: () => void = () => undefined): Route[] {
+export function callRoutes(calls: CallControl, log: CallLogStore, keypad: DialerSource, userActivity: () => void = () => undefined): Route[] {
   // Every intent is someone at the phone (the simulator page, a test, remote support acting for the user).
   const post = (path: string, handler: (req: ApiRequest) => { status: number; body: unknown }): Route => ({
     method: 'POST',
@@ -130,19 +128,6 @@ export function callRoutes(calls: CallControl, log: CallLogStore, keypad: KeyInp
     },
     { method: 'DELETE', path: '/api/v1/calllog', handler: () => (log.clear(), { status: 200, body: { ok: true } }) },
     post('/api/v1/calllog/seen', () => (log.markMissedSeen(), { status: 200, body: { ok: true } })),
-    post('/api/v1/input', (req) => {
-      const b = parse(
-        z.union([
-          z.strictObject({ hook: z.enum(['off', 'on']) }),
-          // Dial keys: digits, * # +, and the dialer's dial / back / clear. (Down/up and the other keys come
-          // with the UI; a press is a down and an up.)
-          z.strictObject({ key: z.string().regex(/^([0-9*#+]|dial|back|clear)$/, 'a dial key: 0-9 * # + dial back clear'), action: z.literal('press').default('press') }),
-        ]),
-        req.body,
-      );
-      if ('hook' in b) return act(() => calls.hook(b.hook === 'off'));
-      return act(() => ({ taken: keypad.press(b.key), dialer: keypad.view() }));
-    }),
     { method: 'GET', path: '/api/v1/dialer', handler: () => ({ status: 200, body: keypad.view() }) },
   ];
 }

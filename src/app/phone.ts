@@ -27,7 +27,11 @@ import { presenceRoutes } from '../api/presence-routes.js';
 import { colleagueRoutes } from '../api/colleague-routes.js';
 import { directoryRoutes } from '../api/directory-routes.js';
 import { wireDirectory } from './directory-wiring.js';
-import { wireUi } from './ui-wiring.js';
+import { wireUi, type PhoneUi } from './ui-wiring.js';
+import { inputRoutes } from '../api/input-routes.js';
+import { phoneLamps, type Lamp } from '../phone/lamps.js';
+import { SHELL_LINE_KEYS } from '../ui/screens/shell.js';
+import type { Display } from '../ui/index.js';
 import { wireColleagues, type PhoneColleagues } from './colleagues-wiring.js';
 import { wirePresence, type PhonePresence } from './presence-wiring.js';
 import { phoneAudioDevice } from './audio-device.js';
@@ -44,6 +48,12 @@ export interface RunningPhone {
   readonly presence: PhonePresence;
   readonly colleagues: PhoneColleagues;
   readonly apiPort: number;
+  /** The screen and its input (keys, touch, hook) — what the simulator's page drives. */
+  readonly ui: PhoneUi;
+  /** The lamps the phone's state lights now (message, mute, dnd, speaker, line1…). */
+  lamps(): Record<string, Lamp>;
+  /** Called with all lamps whenever one changes; returns the unsubscribe function. */
+  onLamps(listener: (lamps: Record<string, Lamp>) => void): () => void;
   /** Unregisters (at most unregisterTimeoutMs) and releases every port. */
   stop(unregisterTimeoutMs?: number): Promise<void>;
 }
@@ -75,7 +85,14 @@ async function ringtoneOf(config: PhoneConfig): Promise<PcmFrame | undefined> {
   }
 }
 
-export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
+/** Hardware the board provides (the app builds these from the board descriptor); absent = headless. */
+export interface PhoneDevices {
+  readonly display?: Display;
+  /** Line keys with lamps beside the screen or on the keypad (for the LED names line1…lineN). */
+  readonly lineKeys?: number;
+}
+
+export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}): Promise<RunningPhone> {
   const dataDir = dataDirOf(config);
   const sip = await createSipStack(config);
   const domain = config.account.aor.replace(/^sips?:/i, '').split('@')[1]!.split(/[;?]/)[0]!;
@@ -165,13 +182,40 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
   const colleagues = wireColleagues(config, sip);
   const directory = wireDirectory(config, dataDir, plan, clock);
 
-  const screen = wireUi({ config, registration: () => sip.status(), calls, keypad, presence: presence.model, colleagues: colleagues.model, callLog, clock });
+  const screen = wireUi({
+    config,
+    registration: () => sip.status(),
+    calls,
+    keypad,
+    presence: presence.model,
+    colleagues: colleagues.model,
+    callLog,
+    clock,
+    ...(devices.display ? { display: devices.display } : {}),
+    ...(config.colleagues.voicemail.number ? { voicemailNumber: config.colleagues.voicemail.number } : {}),
+    onActivity: userActivity,
+  });
   // The screen follows the phone: any change of calls, presence, colleagues or registration redraws it.
   calls.onChange(() => screen.refresh());
   presence.model.onChange(() => screen.refresh());
   colleagues.model.onChange(() => screen.refresh());
   sip.registration.on('state', () => screen.refresh());
   redrawScreen = () => screen.refresh();
+
+  // Lamps follow the same changes; listeners (LED drivers, the simulator's page) hear only real changes.
+  const lampListeners = new Set<(lamps: Record<string, Lamp>) => void>();
+  const lampsNow = (): Record<string, Lamp> =>
+    phoneLamps({ calls: calls.snapshot(), colleagues: colleagues.model.snapshot(), lineKeys: devices.lineKeys ?? SHELL_LINE_KEYS });
+  let lastLamps = JSON.stringify(lampsNow());
+  const updateLamps = (): void => {
+    const lamps = lampsNow();
+    const text = JSON.stringify(lamps);
+    if (text === lastLamps) return;
+    lastLamps = text;
+    for (const l of lampListeners) l(lamps);
+  };
+  calls.onChange(updateLamps);
+  colleagues.model.onChange(updateLamps);
 
   const api = new ApiServer([
     ...statusRoutes({
@@ -181,6 +225,11 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
       lamps: () => colleagues.model.snapshot().contacts.filter((c) => c.lamp !== undefined).map((c) => ({ name: c.name, uri: c.uri, lamp: c.lamp })),
     }),
     ...callRoutes(calls, callLog, keypad, userActivity),
+    ...inputRoutes({
+      // The hook goes straight to the call core, so a refused hook (no line free) answers 409 with the reason.
+      input: (event) => (event.type === 'hook' ? (userActivity(), calls.hook(event.offHook)) : screen.input(event)),
+      dialerKey: (key) => (userActivity(), { taken: keypad.press(key), dialer: keypad.view() }),
+    }),
     ...presenceRoutes(presence),
     ...colleagueRoutes(colleagues.model, calls, {
       pickup: config.colleagues.pickup,
@@ -218,6 +267,12 @@ export async function startPhone(config: PhoneConfig): Promise<RunningPhone> {
     presence,
     colleagues,
     apiPort,
+    ui: screen,
+    lamps: lampsNow,
+    onLamps(listener) {
+      lampListeners.add(listener);
+      return () => lampListeners.delete(listener);
+    },
     stop(unregisterTimeoutMs = 1500) {
       stopping ??= (async () => {
         for (const c of calls.snapshot().calls) signaling.hangup(c.id);

@@ -59,7 +59,16 @@ const INBOUND_TXN_TTL_MS = 5 * 60_000;
 /** …and at most this many are remembered: a flood of requests must not grow memory without bound. */
 const MAX_INBOUND_TXNS = 4096;
 
+export interface SipMessageEvent {
+  readonly direction: 'in' | 'out';
+  /** The connection, as "tcp 127.0.0.1:5060". */
+  readonly peer: string;
+  readonly text: string;
+}
+export type SipMessageListener = (m: SipMessageEvent) => void;
+
 export class FlowSocket {
+  private readonly traceListeners = new Set<SipMessageListener>();
   // --- JsSIP Socket interface ---
   readonly via_transport: string;
   readonly url: string;
@@ -207,8 +216,32 @@ export class FlowSocket {
   }
 
   private write(conn: SipConnection, text: string): boolean {
-    if (this.opts.trace && text.length > 2) log.info(`>>> ${conn.describe()}\n${text}`);
+    if (text.length > 2) {
+      if (this.opts.trace) log.info(`>>> ${conn.describe()}\n${text}`);
+      this.emitTrace('out', conn, text);
+    }
     return conn.write(text);
+  }
+
+  /**
+   * Every SIP message sent and received (keep-alives excluded), for the simulator's message ladder and
+   * remote support. Returns the unsubscribe function.
+   */
+  onMessage(listener: SipMessageListener): () => void {
+    this.traceListeners.add(listener);
+    return () => this.traceListeners.delete(listener);
+  }
+
+  private emitTrace(direction: 'in' | 'out', conn: SipConnection, text: string): void {
+    if (this.traceListeners.size === 0) return;
+    const peer = conn.describe();
+    for (const l of this.traceListeners) {
+      try {
+        l({ direction, peer, text });
+      } catch (err) {
+        log.warn(`SIP message listener failed: ${(err as Error).message}`);
+      }
+    }
   }
 
   // --- connecting ---
@@ -309,6 +342,7 @@ export class FlowSocket {
 
   private deliver(conn: SipConnection, raw: string): void {
     if (this.opts.trace) log.info(`<<< ${conn.describe()}\n${raw}`);
+    this.emitTrace('in', conn, raw);
     this.ondata(raw);
   }
 

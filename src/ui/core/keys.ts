@@ -33,7 +33,9 @@ export type SoftKey = `soft${number}`;
 export type LineKey = `line${number}`;
 export type KeyCode = DigitKey | NavigationKey | FeatureKey | SoftKey | LineKey;
 
-const ALL = new Set<string>([...DIGITS, ...NAVIGATION, ...FEATURES, ...SOFTKEYS, ...LINEKEYS]);
+/** Every key code, in keypad order (for messages that list them and for the board schema's check). */
+export const KEY_CODES: readonly KeyCode[] = [...DIGITS, ...NAVIGATION, ...FEATURES, ...SOFTKEYS, ...LINEKEYS];
+const ALL = new Set<string>(KEY_CODES);
 
 export function isKeyCode(code: unknown): code is KeyCode {
   return typeof code === 'string' && ALL.has(code);

@@ -52,6 +52,9 @@ export type PhoneIntent =
   | { readonly type: 'swap' }
   | { readonly type: 'conference' }
   | { readonly type: 'redial' }
+  | { readonly type: 'dnd'; readonly on: boolean }
+  | { readonly type: 'voicemail' }
+  | { readonly type: 'hook'; readonly offHook: boolean }
   | { readonly type: 'dialer'; readonly key: DigitKey | 'dial' | 'back' | 'clear' }
   | { readonly type: 'line-key'; readonly index: number }
   | { readonly type: 'open'; readonly screen: ScreenRequest };

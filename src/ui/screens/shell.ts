@@ -5,8 +5,7 @@
  * the view and rebuilds the content from it; the frame's own widgets stay and are updated in place.
  */
 import { existsSync } from 'node:fs';
-import type { CallView } from '../../phone/call-control.js';
-import type { ContactView } from '../../phone/colleagues.js';
+import { lineKeyLamps } from '../../phone/lamps.js';
 import { isDigitKey } from '../core/keys.js';
 import type { Screen } from '../core/screen.js';
 import { addFallbackFont, ensureSystemFonts } from '../core/text.js';
@@ -18,6 +17,7 @@ import { LineKeyStrip, type LineKeyDef } from '../widgets/line-key-strip.js';
 import { SoftkeyBar } from '../widgets/softkey-bar.js';
 import { StatusBar } from '../widgets/status-bar.js';
 import { buildDialerScreen } from './dialer.js';
+import { featureKeyIntent } from './feature-keys.js';
 import { buildIdleScreen, presenceDot } from './idle.js';
 import { buildInCallScreen } from './in-call.js';
 import { buildIncomingScreen } from './incoming.js';
@@ -74,6 +74,7 @@ export class PhoneShell {
   #body: Widget | undefined;
   #kind: ScreenKind | undefined;
   #send: (intent: PhoneIntent) => void;
+  #view: PhoneView | undefined;
 
   constructor(host: ShellHost, onIntent: (intent: PhoneIntent) => void) {
     setupScreenFonts();
@@ -82,14 +83,17 @@ export class PhoneShell {
     this.lineKeys = new LineKeyStrip(SHELL_LINE_KEYS, { onPress: (index) => this.#send({ type: 'line-key', index }) });
     const middle = new Container({ flexDirection: 'row', flexGrow: 1, flexShrink: 1 }).add(this.lineKeys, this.#content);
     host.screen.add(this.statusBar, middle, this.softkeys);
-    // Softkeys and line keys act whatever has focus; digits go to the keypad (dialing or DTMF).
+    // Softkeys and line keys act whatever has focus; digits go to the keypad (dialing or DTMF); the fixed
+    // feature keys act on the call in focus.
     host.screen.on('key', (code) => {
       if (this.softkeys.handleSoftkey(code) || this.lineKeys.handleLineKey(code)) return true;
       if (isDigitKey(code)) {
         this.#send({ type: 'dialer', key: code });
         return true;
       }
-      return false;
+      const intent = this.#view && featureKeyIntent(code, this.#view);
+      if (intent) this.#send(intent);
+      return intent !== undefined;
     });
   }
 
@@ -100,6 +104,7 @@ export class PhoneShell {
 
   /** Draws the view: theme, status bar, line keys, then the content and softkeys of the screen it calls for. */
   show(view: PhoneView): ScreenKind {
+    this.#view = view;
     this.#host.theme = view.theme;
     const t = createTranslator(view.locale, view.timeZone !== undefined ? { timeZone: view.timeZone } : {});
     const ctx: ScreenContext = { view, t, theme: view.theme, send: (intent) => this.#send(intent) };
@@ -136,31 +141,16 @@ export class PhoneShell {
  * then colleagues whose busy lamp is watched, up to the keys there are. Undefined entries are hidden keys.
  */
 export function lineKeyDefs(view: PhoneView, t: Translator, count = SHELL_LINE_KEYS): (LineKeyDef | undefined)[] {
-  const defs: (LineKeyDef | undefined)[] = [];
   const user = uriUser(view.registration.aor);
-  for (let line = 1; line <= view.calls.lines && defs.length < count; line++) {
-    const call = view.calls.calls.find((c) => c.line === line);
-    defs.push({ label: line === 1 ? t.t('lineKey.lineWithUser', { user, line: t.t('lineKey.line', { line }) }) : t.t('lineKey.line', { line }), ...lineLamp(call) });
-  }
-  for (const contact of view.colleagues?.contacts ?? []) {
-    if (defs.length >= count) break;
-    if (contact.lamp !== undefined) defs.push({ label: contact.name || uriForDisplay(contact.uri), ...busyLamp(contact) });
-  }
+  const defs: (LineKeyDef | undefined)[] = lineKeyLamps(view.calls, view.colleagues, count).map((k) => {
+    const label =
+      k.kind === 'busy-lamp'
+        ? k.contact.name || uriForDisplay(k.contact.uri)
+        : k.line === 1
+          ? t.t('lineKey.lineWithUser', { user, line: t.t('lineKey.line', { line: 1 }) })
+          : t.t('lineKey.line', { line: k.line });
+    return { label, lamp: k.lamp, ...(k.color ? { color: k.color } : {}) };
+  });
   while (defs.length < count) defs.push(undefined);
   return defs;
-}
-
-/** A line's lamp: fast green blink while ringing, slow blink on hold, steady while in use. */
-function lineLamp(call: CallView | undefined): Pick<LineKeyDef, 'lamp' | 'color'> {
-  if (!call) return { lamp: 'off' };
-  if (call.state === 'ringing') return { lamp: 'fast-blink', color: 'green' };
-  if (call.held) return { lamp: 'blink', color: 'green' };
-  return { lamp: 'on', color: 'green' };
-}
-
-/** A colleague's busy lamp: red and steady when busy, red blinking while their phone rings (pick-up). */
-function busyLamp(contact: ContactView): Pick<LineKeyDef, 'lamp' | 'color'> {
-  if (contact.lamp === 'busy') return { lamp: 'on', color: 'red' };
-  if (contact.lamp === 'ringing') return { lamp: 'fast-blink', color: 'red' };
-  return { lamp: 'off' };
 }
