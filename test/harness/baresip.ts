@@ -30,6 +30,8 @@ export interface BaresipOptions {
   extraConfig?: readonly string[];
   /** audio_srate (default 8000; 16000 for G.722). */
   sampleRate?: number;
+  /** Lines of baresip's contacts file, e.g. '"Alice" <sip:alice@127.0.0.1>;presence=p2p' (a presence watcher). */
+  contacts?: readonly string[];
   /** Wait for the registration to succeed before resolving (default true). */
   waitRegistered?: boolean;
   startTimeoutMs?: number;
@@ -295,7 +297,7 @@ export async function startBaresip(options: BaresipOptions): Promise<Baresip> {
   const password = options.password ?? 'secret';
   writeFileSync(join(dir, 'accounts'),
     `<sip:${user}@${host};transport=tcp>;auth_pass=${password};outbound="sip:${registrar};transport=tcp";regint=600${params}\n`);
-  writeFileSync(join(dir, 'contacts'), '');
+  writeFileSync(join(dir, 'contacts'), (options.contacts ?? []).map((c) => `${c}\n`).join(''));
 
   const proc = startProcess({ name: `baresip-${user}`, command: 'baresip', args: ['-f', dir], cwd: dir, logFile: join(dir, 'baresip.log') });
   let ctrl: BaresipCtrl;
