@@ -122,6 +122,43 @@ const reofferDialogs = new WeakSet<object>();
   };
 }
 
+/**
+ * Directed pickup of a call we placed (RFC 3891 §3): an INVITE whose Replaces names our *early* outgoing
+ * dialog (a colleague picks up the call ringing at the phone we called) must be accepted, and the original
+ * INVITE cancelled once the new call is up. JsSIP replaces only confirmed dialogs and answers 403 to this
+ * one, so for an outgoing session in its early state we raise the same 'replaces' event JsSIP raises for a
+ * confirmed one, with an accept that JsSIP's own refuses in this state. Pinned JsSIP 3.13.8 internals
+ * (jssip/lib/RTCSession.js: receiveRequest, _status, _direction, _ua, init_incoming).
+ */
+{
+  interface SessionInternals {
+    _status: number;
+    _direction: string | null;
+    _ua: unknown;
+    terminate(): void;
+    emit(event: string, data: unknown): boolean;
+    receiveRequest(this: SessionInternals, request: { method: string; hasHeader(name: string): boolean; reply(code: number): void }): void;
+  }
+  type SessionClass = { new (ua: unknown): SessionInternals & { on(ev: string, fn: () => void): void; init_incoming(req: unknown, cb?: unknown): void }; prototype: SessionInternals; C: { STATUS_1XX_RECEIVED: number } };
+  const RTCSession = createRequire(import.meta.url)('jssip/lib/RTCSession.js') as SessionClass;
+  const jssipReceiveRequest = RTCSession.prototype.receiveRequest;
+  RTCSession.prototype.receiveRequest = function (this: SessionInternals, request) {
+    if (request.method !== 'INVITE' || !request.hasHeader('replaces') || this._direction !== 'outgoing' || this._status !== RTCSession.C.STATUS_1XX_RECEIVED) {
+      return jssipReceiveRequest.call(this, request);
+    }
+    const replaced = this;
+    this.emit('replaces', {
+      request,
+      accept: (initCallback?: unknown) => {
+        const session = new RTCSession(replaced._ua);
+        session.on('confirmed', () => replaced.terminate()); // CANCEL of the original INVITE
+        session.init_incoming(request, initCallback);
+      },
+      reject: () => request.reply(486),
+    });
+  };
+}
+
 /** The URI inside a Contact/Refer-To value ("<sip:a@b>;expires=…" → "sip:a@b"). */
 function uriOf(value: string): string {
   const m = /<([^>]*)>/.exec(value);

@@ -25,6 +25,11 @@ export type AuthAlgorithm = 'MD5' | 'SHA-256';
 export interface KamailioOptions {
   /** The test's workdir; Kamailio's files go into `<workdir>/kamailio/` (`kamailio-2/`, ... for more than one). */
   workdir: string;
+  /**
+   * Publish the state of every call the proxy routes as dialog-info (pua_dialoginfo), so busy-lamp watchers
+   * (SUBSCRIBE Event: dialog) see the PBX's own view of a line, as on a PBX with BLF.
+   */
+  dialogInfo?: boolean;
   /** Extra users (password "secret") besides alice, bob, carol, dave. */
   users?: readonly string[];
   /** Also listen for TLS (a test PKI is made unless `pki` is given). */
@@ -181,7 +186,8 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
   }
 
   const configFile = join(dir, 'kamailio.cfg');
-  const defines = tls ? '#!define WITH_TLS' : '';
+  // One line per define, in place of the template's own @DEFINES@ line (not its mention in a comment).
+  const defines = [tls ? '#!define WITH_TLS' : '', options.dialogInfo ? '#!define WITH_DIALOGINFO' : ''].filter(Boolean).join('\n');
   const config = readFileSync(templatePath(), 'utf8')
     .replaceAll('@DIR@', dir)
     .replaceAll('@IP@', KAMAILIO_IP)
@@ -189,7 +195,7 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
     .replaceAll('@TLSPORT@', String(tlsPort ?? 0))
     .replaceAll('@MODDIR@', `${moduleDir()}/`)
     .replaceAll('@AUTH_ALGORITHM@', authAlgorithm)
-    .replaceAll('@DEFINES@', defines);
+    .replace(/^@DEFINES@$/m, defines);
   writeFileSync(configFile, config);
   await createDatabase(dir, users, KAMAILIO_IP);
 
