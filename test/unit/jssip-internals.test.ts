@@ -35,6 +35,11 @@ test('the internals calls, publication and subscriptions rely on are where we ex
   for (const m of ['_sendReinvite', 'isReadyToReOffer', '_onhold', '_onunhold']) assert.equal(typeof RTCSession.prototype[m], 'function', `RTCSession.${m}`);
   const session = readFileSync(require.resolve('jssip/lib/RTCSession.js'), 'utf8');
   assert.match(session, /this\._localHold = true;\s*this\._onhold\('local'\);/, 'hold() still sets _localHold then calls _onhold');
+  // call-signaling.ts: pickup of our early outgoing dialog raises 'replaces' like a confirmed one.
+  assert.equal(typeof RTCSession.prototype.receiveRequest, 'function');
+  assert.equal((RTCSession as unknown as { C: { STATUS_1XX_RECEIVED: unknown } }).C.STATUS_1XX_RECEIVED, 2);
+  assert.match(session, /this\._direction = 'outgoing';/, "outgoing sessions still set _direction = 'outgoing'");
+  assert.match(session, /new RTCSession\(this\._ua\)/, 'sessions are still built from the UA held in _ua');
   // call-signaling.ts: a 491 to our re-INVITE goes to our handler, not JsSIP's same-CSeq resend.
   const DialogSender = require('jssip/lib/Dialog/RequestSender.js') as { prototype: Record<string, unknown> };
   assert.equal(typeof DialogSender.prototype._receiveResponse, 'function');
