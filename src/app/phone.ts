@@ -29,6 +29,7 @@ import { directoryRoutes } from '../api/directory-routes.js';
 import { wireDirectory } from './directory-wiring.js';
 import { wireUi, type PhoneUi } from './ui-wiring.js';
 import { inputRoutes } from '../api/input-routes.js';
+import { wireHardware, type BoardDrivers } from './hardware-wiring.js';
 import { phoneLamps, type Lamp } from '../phone/lamps.js';
 import { SHELL_LINE_KEYS } from '../ui/screens/shell.js';
 import type { Display } from '../ui/index.js';
@@ -86,7 +87,7 @@ async function ringtoneOf(config: PhoneConfig): Promise<PcmFrame | undefined> {
 }
 
 /** Hardware the board provides (the app builds these from the board descriptor); absent = headless. */
-export interface PhoneDevices {
+export interface PhoneDevices extends BoardDrivers {
   readonly display?: Display;
   /** Line keys with lamps beside the screen or on the keypad (for the LED names line1…lineN). */
   readonly lineKeys?: number;
@@ -216,6 +217,11 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
   };
   calls.onChange(updateLamps);
   colleagues.model.onChange(updateLamps);
+  const onLamps = (listener: (lamps: Record<string, Lamp>) => void): (() => void) => {
+    lampListeners.add(listener);
+    return () => lampListeners.delete(listener);
+  };
+  const hardware = wireHardware(devices, { input: (event) => screen.input(event), lamps: lampsNow, onLamps });
 
   const api = new ApiServer([
     ...statusRoutes({
@@ -245,6 +251,7 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
     colleagues.stop();
     directory.close();
     idle.stop();
+    await hardware.stop();
     screen.stop();
     presence.model.shutdown();
     await sip.socket.close();
@@ -269,16 +276,14 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
     apiPort,
     ui: screen,
     lamps: lampsNow,
-    onLamps(listener) {
-      lampListeners.add(listener);
-      return () => lampListeners.delete(listener);
-    },
+    onLamps,
     stop(unregisterTimeoutMs = 1500) {
       stopping ??= (async () => {
         for (const c of calls.snapshot().calls) signaling.hangup(c.id);
         colleagues.stop();
         directory.close();
         idle.stop();
+        await hardware.stop();
         screen.stop();
         // Sign-out: our presence leaves the server before the registration does (RFC 3903 removal).
         await presence.shutdown(Math.min(1000, unregisterTimeoutMs));
