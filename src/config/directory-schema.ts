@@ -105,6 +105,14 @@ export const cardDavSchema = z.strictObject({
   syncIntervalMin: z.number().min(1).max(1440).default(30),
   /** One sync (discovery, listing, download) that takes longer fails with a timeout (ms). */
   timeoutMs: z.number().int().min(1000).max(300000).default(30000),
+  tls: z
+    .strictObject({
+      /** PEM CA bundle for https:// servers signed by a private (company) CA; default: Node's bundled CAs. */
+      caFile: z.string().min(1).optional(),
+      /** Certificate and host-name verification; off only for labs (a warning is logged). */
+      verify: z.boolean().default(true),
+    })
+    .default({ verify: true }),
 });
 
 export const directorySchema = z.strictObject({

@@ -9,11 +9,16 @@
  *   - writes the changes and the new ctag in one transaction, so an interrupted sync is simply redone.
  * Servers without getctag get the etag comparison every time, which is still cheap.
  *
+ * Requests go through our own fetch (https-fetch.ts) for every server, http or https, not only for those with
+ * a company CA: one code path whichever the configuration, a cap on response sizes (Node's fetch has none and
+ * tsdav reads every body whole), and certificate errors in words ("certificate not trusted: …").
+ *
  * vCards are parsed here (3.0 and 4.0, and the 2.1 that old Android exports still write): a small tolerant
  * parser that unfolds lines, reads parameters with or without quotes and names, decodes quoted-printable,
  * and keeps only FN, N, TEL, EMAIL, ORG, TITLE, IMPP (SIP) and Apple's X-ABLabel. Photos are skipped without
  * being decoded; sizes are bounded.
  */
+import { readFileSync } from 'node:fs';
 import { addressBookQuery, createAccount, fetchAddressBooks, fetchVCards, getBasicAuthHeaders, type DAVAddressBook } from 'tsdav';
 import type { CardDavConfig } from '../config/directory-schema.js';
 import type { Clock, TimerHandle } from '../phone/clock.js';
@@ -30,6 +35,7 @@ import {
 } from '../phone/directory.js';
 import type { AddressBookChanges, DirectoryCache } from '../store/directory-cache.js';
 import { createLogger } from '../util/log.js';
+import { createHttpsFetch, HttpsFetchError } from './https-fetch.js';
 import { describeNetworkError } from './ldap-directory.js';
 
 const log = createLogger('carddav');
@@ -314,7 +320,7 @@ export interface CardDavSync {
 export interface CardDavSyncOptions {
   readonly cache: DirectoryCache;
   readonly dialPlan: DialPlan;
-  /** For tests: another fetch (default: Node's). */
+  /** For tests: another fetch (default: createHttpsFetch with the config's tls section). */
   readonly fetch?: typeof fetch;
 }
 
@@ -337,7 +343,11 @@ class CardDavSyncClient implements CardDavSync {
   constructor(
     private readonly cfg: CardDavConfig,
     private readonly options: CardDavSyncOptions,
-  ) {}
+  ) {
+    if (!cfg.tls.verify && /^https:/i.test(cfg.url) && options.fetch === undefined) {
+      log.warn(`directory.carddav.tls.verify is false: the certificate of ${cfg.url} is not checked, so anyone on the network path can pose as the server and read the password`);
+    }
+  }
 
   get lastResult(): CardDavSyncResult | undefined {
     return this.#lastResult;
@@ -393,8 +403,27 @@ class CardDavSyncClient implements CardDavSync {
     return result;
   }
 
+  /**
+   * The fetch for one sync. The CA file is read at every sync, not once: a CA installed or renewed later is
+   * picked up, and an unreadable one is reported in the sync's result (the status screen), not at start-up.
+   */
+  #fetch(): typeof fetch {
+    if (this.options.fetch !== undefined) return this.options.fetch;
+    const { tls, timeoutMs } = this.cfg;
+    let ca: Buffer | undefined;
+    if (tls.caFile !== undefined) {
+      try {
+        ca = readFileSync(tls.caFile);
+      } catch (err) {
+        throw new DirectoryError('config', `directory.carddav.tls.caFile: cannot read ${tls.caFile} (${(err as Error).message})`, err);
+      }
+    }
+    return createHttpsFetch({ verify: tls.verify, timeoutMs, ...(ca === undefined ? {} : { ca }) });
+  }
+
   async #run(counts: Counts): Promise<DAVAddressBook[]> {
     const { cfg, options } = this;
+    const requestFetch = this.#fetch();
     const headers = getBasicAuthHeaders({ username: cfg.username, password: cfg.password });
     // One deadline for the whole sync: a server that stops answering half-way cannot hang it.
     const deadline = new AbortController();
@@ -403,7 +432,7 @@ class CardDavSyncClient implements CardDavSync {
       cfg.timeoutMs,
     );
     try {
-      const common = { headers, fetchOptions: { signal: deadline.signal }, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) };
+      const common = { headers, fetchOptions: { signal: deadline.signal }, fetch: requestFetch };
       const account = await createAccount({ account: { serverUrl: cfg.url, accountType: 'carddav', credentials: { username: cfg.username, password: cfg.password } }, ...common });
       const books = await fetchAddressBooks({ account, ...common });
       for (const book of books) await this.#syncBook(book, common, counts);
@@ -417,7 +446,7 @@ class CardDavSyncClient implements CardDavSync {
     }
   }
 
-  async #syncBook(book: DAVAddressBook, common: { headers: Record<string, string>; fetchOptions: RequestInit }, counts: Counts): Promise<void> {
+  async #syncBook(book: DAVAddressBook, common: { headers: Record<string, string>; fetchOptions: RequestInit; fetch: typeof fetch }, counts: Counts): Promise<void> {
     const { cache, dialPlan } = this.options;
     const state = cache.addressBookState(book.url);
     const ctag = typeof book.ctag === 'string' && book.ctag !== '' ? book.ctag : undefined;
@@ -464,12 +493,31 @@ class CardDavSyncClient implements CardDavSync {
   #classify(err: unknown): DirectoryError {
     if (err instanceof DirectoryError) return err;
     const server = `CardDAV server ${this.cfg.url}`;
+    if (err instanceof HttpsFetchError) return this.#classifyFetchError(err, server);
     const message = err instanceof Error ? err.message : String(err);
     if (/Invalid credentials|401/.test(message)) return new DirectoryError('auth', `${server} refused user ${this.cfg.username}: invalid credentials`, err);
     if (/cannot find (principalUrl|homeUrl)/i.test(message)) return new DirectoryError('server', `${server}: no CardDAV account found there (${message})`, err);
     // fetch() wraps the socket error: "fetch failed" with the cause holding the code.
     const cause = (err as { cause?: unknown }).cause;
     return describeNetworkError(cause ?? err, server);
+  }
+
+  #classifyFetchError(err: HttpsFetchError, server: string): DirectoryError {
+    switch (err.reason) {
+      case 'certificate': {
+        // Chain problems are what a private CA gives before it is configured: say how to fix it.
+        const hint = /UNABLE_TO_(GET|VERIFY)|SELF_SIGNED/.test(err.code ?? '') && this.cfg.tls.caFile === undefined ? '; set directory.carddav.tls.caFile to the CA that signed it' : '';
+        return new DirectoryError('tls', `${server}: ${err.message}${hint}`, err);
+      }
+      case 'tls':
+        return new DirectoryError('tls', `${server}: ${err.message}`, err);
+      case 'timeout':
+        return new DirectoryError('timeout', `${server}: ${err.message}`, err);
+      case 'network':
+        return describeNetworkError(err, server);
+      default:
+        return new DirectoryError('server', `${server}: ${err.message}`, err);
+    }
   }
 }
 
