@@ -61,6 +61,7 @@ export const LINUX_KEY_CODES: Readonly<Record<string, number>> = Object.freeze({
   KEY_VOLUMEDOWN: 114,
   KEY_VOLUMEUP: 115,
   KEY_PAUSE: 119,
+  KEY_AGAIN: 129,
   KEY_MENU: 139,
   KEY_MAIL: 155,
   KEY_BACK: 158,

@@ -21,9 +21,3 @@ export function sameLedState(a: NormalLedState | undefined, b: NormalLedState): 
   if (!a || a.kind !== b.kind) return false;
   return a.kind !== 'blink' || b.kind !== 'blink' || (a.onMs === b.onMs && a.offMs === b.offMs);
 }
-
-/** The lamp names the phone drives (board descriptors map them to hardware). */
-export const PHONE_LED_NAMES: readonly string[] = [
-  'message', 'speaker', 'headset', 'mute', 'dnd',
-  ...Array.from({ length: 12 }, (_, i) => `line${i + 1}`),
-];

@@ -4,7 +4,8 @@
  */
 import type { LedDriver, LedState } from '../hal-types.js';
 import { ListenerSet } from '../input/listeners.js';
-import { PHONE_LED_NAMES, normalizeLedState, sameLedState, type NormalLedState } from '../leds/led-state.js';
+import { normalizeLedState, sameLedState, type NormalLedState } from '../leds/led-state.js';
+import { PHONE_LED_NAMES } from '../../config/board-schema.js';
 
 export interface SimLedChange {
   readonly led: string;
