@@ -22,6 +22,19 @@ export const TEST_PASSWORD = 'secret';
 
 export type AuthAlgorithm = 'MD5' | 'SHA-256';
 
+/**
+ * A resource list (RFC 4662) served by Kamailio's rls module: a SUBSCRIBE from `owner` with Supported: eventlist
+ * to `uri` gets one subscription to the presence of all `members`.
+ */
+export interface ResourceList {
+  /** The user who may subscribe to it (one of the users): rls looks lists up in the subscriber's own document. */
+  owner: string;
+  /** The list's own URI, e.g. sip:alice-buddies@127.0.0.1 (user@host; rls ignores a port). */
+  uri: string;
+  /** The members' AoRs, e.g. sip:bob@127.0.0.1. */
+  members: readonly string[];
+}
+
 export interface KamailioOptions {
   /** The test's workdir; Kamailio's files go into `<workdir>/kamailio/` (`kamailio-2/`, ... for more than one). */
   workdir: string;
@@ -30,6 +43,8 @@ export interface KamailioOptions {
    * (SUBSCRIBE Event: dialog) see the PBX's own view of a line, as on a PBX with BLF.
    */
   dialogInfo?: boolean;
+  /** Resource lists for the rls module (loaded only when given). */
+  resourceLists?: readonly ResourceList[];
   /** Extra users (password "secret") besides alice, bob, carol, dave. */
   users?: readonly string[];
   /** Also listen for TLS (a test PKI is made unless `pki` is given). */
@@ -137,11 +152,76 @@ function tlsConfig(pki: TestPki, which: NonNullable<KamailioOptions['tlsCertific
   ].join('\n');
 }
 
-async function createDatabase(dir: string, users: readonly string[], domain: string): Promise<void> {
+/** The xcap table's doc_type of an rls-services document (RLS_SERVICE in Kamailio's xcap_client/xcap_callbacks.h). */
+const XCAP_RLS_SERVICES = 8;
+
+const xmlEscape = (s: string): string => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const listUri = /^sips?:[A-Za-z0-9._~!$&'()*+,;=%-]+@[A-Za-z0-9.:[\]-]+$/;
+
+/** Rejects a list rls could not serve as meant (unknown owner, not a user@host URI, no members). */
+function checkResourceLists(lists: readonly ResourceList[], users: readonly string[]): void {
+  for (const list of lists) {
+    const what = `startKamailio: resource list ${JSON.stringify(list.uri)}`;
+    if (!users.includes(list.owner)) throw new Error(`${what}: owner ${JSON.stringify(list.owner)} is not a user`);
+    if (!listUri.test(list.uri)) throw new Error(`${what}: not a sip:user@host URI`);
+    if (list.members.length === 0) throw new Error(`${what}: no members`);
+    const bad = list.members.find((m) => !listUri.test(m));
+    if (bad !== undefined) throw new Error(`${what}: member ${JSON.stringify(bad)} is not a sip:user@host URI`);
+  }
+}
+
+/**
+ * One rls-services document (RFC 4826) per owner with all of the owner's lists: rls reads only the first such
+ * row of the subscriber and finds the list in it by its URI.
+ */
+function rlsServicesRows(lists: readonly ResourceList[], domain: string): string[] {
+  const owners = [...new Set(lists.map((l) => l.owner))];
+  return owners.map((owner) => {
+    const services = lists.filter((l) => l.owner === owner).map((l) => [
+      `  <service uri="${xmlEscape(l.uri)}">`,
+      '    <list>',
+      ...l.members.map((m) => `      <entry uri="${xmlEscape(m)}"/>`),
+      '    </list>',
+      '    <packages><package>presence</package></packages>',
+      '  </service>',
+    ].join('\n'));
+    const doc = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<rls-services xmlns="urn:ietf:params:xml:ns:rls-services" xmlns:rl="urn:ietf:params:xml:ns:resource-lists">',
+      ...services,
+      '</rls-services>',
+      '',
+    ].join('\n');
+    const docUri = `/xcap-root/rls-services/users/sip:${owner}@${domain}/index`;
+    const q = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+    return 'INSERT INTO xcap(username,domain,doc,doc_type,etag,source,doc_uri,port) ' +
+      `VALUES(${q(owner)},${q(domain)},${q(doc)},${XCAP_RLS_SERVICES},${q(`rls-${owner}`)},0,${q(docUri)},0);`;
+  });
+}
+
+/**
+ * rls's own tables as db_text files (see kamailio.cfg.in: in memory, away from the SQLite presence tables),
+ * from Debian's dbtext schema; `version` names only the tables rls checks.
+ */
+function createRlsTextDatabase(dir: string): void {
+  const schemas = '/usr/share/kamailio/dbtext/kamailio';
+  const db = join(dir, 'rls-db');
+  mkdirSync(db, { recursive: true });
+  const tables = ['rls_presentity', 'rls_watchers'];
+  for (const table of tables) writeFileSync(join(db, table), readFileSync(join(schemas, table), 'utf8'));
+  const versions = readFileSync(join(schemas, 'version'), 'utf8').split('\n');
+  const wanted = versions.filter((line, i) => i === 0 || tables.some((t) => line.split(':')[1] === t));
+  if (wanted.length !== tables.length + 1) throw new Error(`startKamailio: rls table versions missing in ${schemas}/version`);
+  writeFileSync(join(db, 'version'), `${wanted.join('\n')}\n`);
+}
+
+async function createDatabase(dir: string, users: readonly string[], domain: string, resourceLists: readonly ResourceList[]): Promise<void> {
   const schemas = '/usr/share/kamailio/db_sqlite';
+  const schemaFiles = ['standard-create.sql', 'auth_db-create.sql', 'presence-create.sql', ...(resourceLists.length > 0 ? ['rls-create.sql'] : [])];
   const sql = [
-    ...['standard-create.sql', 'auth_db-create.sql', 'presence-create.sql'].map((f) => readFileSync(join(schemas, f), 'utf8')),
+    ...schemaFiles.map((f) => readFileSync(join(schemas, f), 'utf8')),
     ...users.map((u) => `INSERT INTO subscriber(username,domain,password) VALUES('${u}','${domain}','${TEST_PASSWORD}');`),
+    ...rlsServicesRows(resourceLists, domain),
     // WAL (kept in the file): the presence module writes while auth_db reads credentials; in rollback-journal
     // mode such a read fails "database is locked" and a correct REGISTER is answered 401.
     'PRAGMA journal_mode=WAL;',
@@ -164,6 +244,8 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
   for (const u of users) {
     if (!/^[A-Za-z0-9._-]+$/.test(u)) throw new Error(`startKamailio: bad user name ${JSON.stringify(u)}`);
   }
+  const resourceLists = options.resourceLists ?? [];
+  checkResourceLists(resourceLists, users);
   const tls = options.tls === true || options.pki !== undefined || options.tlsCertificate !== undefined;
   const authAlgorithm = options.authAlgorithm ?? 'MD5';
   const startTimeoutMs = options.startTimeoutMs ?? 10000;
@@ -187,7 +269,11 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
 
   const configFile = join(dir, 'kamailio.cfg');
   // One line per define, in place of the template's own @DEFINES@ line (not its mention in a comment).
-  const defines = [tls ? '#!define WITH_TLS' : '', options.dialogInfo ? '#!define WITH_DIALOGINFO' : ''].filter(Boolean).join('\n');
+  const defines = [
+    tls ? '#!define WITH_TLS' : '',
+    options.dialogInfo ? '#!define WITH_DIALOGINFO' : '',
+    resourceLists.length > 0 ? '#!define WITH_RLS' : '',
+  ].filter(Boolean).join('\n');
   const config = readFileSync(templatePath(), 'utf8')
     .replaceAll('@DIR@', dir)
     .replaceAll('@IP@', KAMAILIO_IP)
@@ -197,7 +283,8 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
     .replaceAll('@AUTH_ALGORITHM@', authAlgorithm)
     .replace(/^@DEFINES@$/m, defines);
   writeFileSync(configFile, config);
-  await createDatabase(dir, users, KAMAILIO_IP);
+  await createDatabase(dir, users, KAMAILIO_IP, resourceLists);
+  if (resourceLists.length > 0) createRlsTextDatabase(dir);
 
   const logFile = join(dir, 'kamailio.log');
   let earlierOutput = '';
