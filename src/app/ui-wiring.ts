@@ -13,7 +13,10 @@ import type { Colleagues } from '../phone/colleagues.js';
 import { Ui, PngDisplay, encodePng, themeByName, type Display, type Theme } from '../ui/index.js';
 import type { HalInputEvent } from '../hal/hal-types.js';
 import { PhoneShell, setupScreenFonts } from '../ui/screens/shell.js';
-import type { PhoneIntent, PhoneView, RegistrationView } from '../ui/screens/phone-view.js';
+import type { DirectoryView, PhoneIntent, PhoneView, RegistrationView, ScreenKind } from '../ui/screens/phone-view.js';
+import type { PhoneDirectory } from './directory-wiring.js';
+import type { ManualState } from '../phone/presence.js';
+import type { Locale } from '../ui/i18n/catalog.js';
 import { createLogger } from '../util/log.js';
 
 const log = createLogger('ui');
@@ -25,6 +28,8 @@ export interface PhoneUi {
   input(event: HalInputEvent): void;
   /** Rebuilds the screen from the phone's state (after anything changed). */
   refresh(): void;
+  /** Which screen shows now (tests, the simulator). */
+  screenKind(): ScreenKind | undefined;
   stop(): void;
 }
 
@@ -42,27 +47,111 @@ export interface UiSources {
   readonly voicemailNumber?: string;
   /** A key, touch or hook from the user (presence's idle timer, kiosk reset, backlight). */
   readonly onActivity?: () => void;
+  /** The directory search (LDAP + CardDAV); without it the directory screen says it is unavailable. */
+  readonly directory?: Pick<PhoneDirectory, 'search'>;
+  /** Manual presence that is also published (app/presence-wiring); default: the model itself. */
+  readonly setPresence?: (state: ManualState | undefined) => void;
+  readonly setPresenceNote?: (note: string | undefined) => void;
+  /** The board's features: a touchscreen (on-screen keyboard), and a kiosk (one hotline button). */
+  readonly board?: { readonly touch?: boolean; readonly kiosk?: boolean };
+  /** Kiosk: the words on the hotline button and a brand line (default: the hotline number). */
+  readonly kioskLabel?: string;
+  readonly brand?: string;
+  /** PIN of the Settings → Administrator section (none: the section stays closed). */
+  readonly adminPin?: string;
+  /** PIN that unlocks a locked phone (none: Lock is not offered). */
+  readonly lockPin?: string;
+  /** Hot desking: called with the sign-in form; the promise's error text is shown on the sign-in screen. */
+  readonly signIn?: { readonly required: () => boolean; readonly submit: (user: string, pin: string) => Promise<void> };
+  /** Read-only facts for the admin section (transport, API address, instance id…). */
+  readonly adminFacts?: () => readonly (readonly [string, string])[];
 }
+
+/** How long a refused action's reason stays on screen. */
+const FAILURE_SHOWN_MS = 5000;
+const CALL_LOG_ROWS = 100;
 
 export function wireUi(s: UiSources): PhoneUi {
   const fonts = setupScreenFonts();
   if (!fonts.korean && s.config.ui.locale === 'ko') log.warn('no Korean font found (Debian package fonts-nanum): Korean text will not render');
-  const theme: Theme = themeByName(s.config.ui.theme);
+  // Theme and language the user picks take effect at once; they live here until the app persists them.
+  let theme: Theme = themeByName(s.config.ui.theme);
+  let locale: Locale = s.config.ui.locale;
   const display = s.display ?? new PngDisplay(800, 480);
-  const ui = new Ui({ display, theme });
+  const ui = new Ui({ display, theme, clock: s.clock });
 
-  const view = (): PhoneView => ({
-    registration: s.registration(),
-    calls: s.calls.snapshot(),
-    presence: s.presence.current(),
-    colleagues: s.colleagues.snapshot(),
-    dialer: s.keypad.view(),
-    now: s.clock.now(),
-    locale: s.config.ui.locale,
-    theme,
-    ...(s.config.ui.timeZone ? { timeZone: s.config.ui.timeZone } : {}),
-    missedCalls: s.callLog.unseenMissed(),
-  });
+  let directory: DirectoryView | undefined;
+  let pendingQuery: string | undefined;
+  let searching = false;
+  let locked = false;
+  let lockFailed = false;
+  let adminUnlocked = false;
+  let adminFailed = false;
+  let signInError: string | undefined;
+  let signInBusy = false;
+  let failure: { text: string; at: number } | undefined;
+  const hotline = s.config.calls.hotline;
+
+  const view = (): PhoneView => {
+    const now = s.clock.now();
+    const route = shell.route?.screen;
+    const signInRequired = s.signIn?.required() ?? false;
+    return {
+      registration: s.registration(),
+      calls: s.calls.snapshot(),
+      presence: s.presence.current(),
+      colleagues: s.colleagues.snapshot(),
+      dialer: s.keypad.view(),
+      now,
+      locale,
+      theme,
+      ...(s.config.ui.timeZone ? { timeZone: s.config.ui.timeZone } : {}),
+      missedCalls: s.callLog.unseenMissed(),
+      // Read from the store only while the log is on screen (a second's redraw in a call must not query it).
+      ...(route === 'call-log' ? { callLog: s.callLog.list({ limit: CALL_LOG_ROWS }) } : {}),
+      ...(directory ? { directory } : {}),
+      settings: {
+        ringVolumeDb: s.config.audio.ringVolumeDb,
+        adminPinSet: s.adminPin !== undefined && s.adminPin !== '',
+        adminUnlocked,
+        adminFailed,
+        ...(adminUnlocked && s.adminFacts ? { adminFacts: s.adminFacts() } : {}),
+      },
+      voicemailConfigured: s.voicemailNumber !== undefined,
+      ...(s.board?.touch === false ? { touch: false } : {}),
+      lock: { locked, failed: lockFailed, pinSet: s.lockPin !== undefined && s.lockPin !== '' },
+      ...(signInRequired ? { signIn: { required: true, busy: signInBusy, ...(signInError ? { error: signInError } : {}) } } : {}),
+      ...(s.board?.kiosk && hotline !== undefined ? { kiosk: { hotlineLabel: s.kioskLabel ?? hotline, ...(s.brand ? { brand: s.brand } : {}) } } : {}),
+      ...(failure && now - failure.at < FAILURE_SHOWN_MS ? { failure } : {}),
+    };
+  };
+
+  /** One search at a time: typing faster than the directory answers searches only the latest text. */
+  const search = (query: string): void => {
+    const q = query.trim();
+    if (q === '' || !s.directory) {
+      directory = { query, results: [], searching: false, ...(q !== '' ? { error: 'no directory configured' } : {}) };
+      return;
+    }
+    pendingQuery = query;
+    directory = { query: directory?.query ?? query, results: directory?.results ?? [], searching: true };
+    if (searching) return;
+    searching = true;
+    const run = (text: string): void => {
+      pendingQuery = undefined;
+      s.directory!.search(text).then(
+        (r) => (directory = { query: text, results: r.entries, searching: false, truncated: r.truncated, ...(r.ldapError ? { error: r.ldapError } : {}) }),
+        (err: unknown) => (directory = { query: text, results: [], searching: false, error: (err as Error).message }),
+      ).finally(() => {
+        if (pendingQuery !== undefined && pendingQuery !== text) return run(pendingQuery);
+        searching = false;
+        refresh();
+      });
+    };
+    run(query);
+  };
+
+  const samePin = (given: string, wanted: string | undefined): boolean => wanted !== undefined && wanted !== '' && given === wanted;
 
   const act = (intent: PhoneIntent): void => {
     try {
@@ -80,6 +169,60 @@ export function wireUi(s: UiSources): PhoneUi {
           if (last) s.calls.redial(last.remoteUri);
           break;
         }
+        case 'call': s.calls.dial(intent.target); break;
+        case 'hotline': if (hotline !== undefined) s.calls.dial(hotline); break;
+        case 'directory-search': search(intent.query); break;
+        case 'call-log-seen': s.callLog.markMissedSeen(); break;
+        case 'presence': (s.setPresence ?? ((st) => s.presence.setManual(st)))(intent.state); break;
+        case 'presence-note': (s.setPresenceNote ?? ((n) => s.presence.setNote(n)))(intent.note); break;
+        case 'forwarding':
+          for (const kind of ['always', 'busy', 'noAnswer'] as const) {
+            const to = intent[kind];
+            if (to !== undefined) s.calls.setForwarding(kind, to ?? undefined);
+          }
+          break;
+        case 'transfer-blind': s.calls.transfer(intent.callId, intent.target); break;
+        // The consultation call: dialing holds the call being transferred.
+        case 'consult': s.calls.dial(intent.target); break;
+        case 'transfer-complete': s.calls.transferTo(intent.callId, intent.to); break;
+        case 'deflect': s.calls.deflect(intent.callId, intent.target); break;
+        case 'theme': theme = themeByName(intent.theme); break;
+        case 'locale': locale = intent.locale; break;
+        case 'lock':
+          if (s.lockPin) {
+            locked = true;
+            lockFailed = false;
+            s.keypad.press('clear');
+            s.keypad.setLocked(true);
+          }
+          break;
+        case 'unlock':
+          lockFailed = !samePin(intent.pin, s.lockPin);
+          if (!lockFailed) {
+            locked = false;
+            s.keypad.setLocked(false);
+          }
+          break;
+        case 'admin-unlock':
+          adminUnlocked = samePin(intent.pin, s.adminPin);
+          adminFailed = !adminUnlocked;
+          break;
+        case 'admin-lock':
+          adminUnlocked = false;
+          adminFailed = false;
+          break;
+        case 'sign-in':
+          if (!s.signIn) break;
+          signInBusy = true;
+          signInError = undefined;
+          s.signIn.submit(intent.user, intent.pin).then(
+            () => (signInError = undefined),
+            (err: unknown) => (signInError = (err as Error).message),
+          ).finally(() => {
+            signInBusy = false;
+            refresh();
+          });
+          break;
         case 'dialer': s.keypad.press(intent.key); break;
         case 'dnd': s.calls.setDnd(intent.on); break;
         case 'hook': s.calls.hook(intent.offHook); break;
@@ -87,16 +230,17 @@ export function wireUi(s: UiSources): PhoneUi {
           if (s.voicemailNumber === undefined) log.info('message key: no voicemail number configured (colleagues.voicemail.number)');
           else s.calls.dial(s.voicemailNumber);
           break;
-        // Forward and transfer need a target screen, line keys a line or contact action, and the other
-        // screens are the UI issue's next step: said in the log, not silently dropped.
+        // Line keys (a line or contact action) are not mapped yet: said in the log, not silently dropped.
         default: log.info(`${intent.type}: not on this firmware's screens yet`);
       }
     } catch (err) {
       log.info(`${intent.type}: ${(err as Error).message}`);
+      failure = { text: (err as Error).message, at: s.clock.now() };
     }
     refresh();
   };
-  const shell = new PhoneShell(ui, act);
+  // The shell asks for a fresh view when it navigates (the call log is read only while it shows).
+  const shell: PhoneShell = new PhoneShell(ui, act, { view });
   const refresh = (): void => {
     shell.show(view());
   };
@@ -114,13 +258,20 @@ export function wireUi(s: UiSources): PhoneUi {
     },
     input(event) {
       s.onActivity?.();
-      if (event.type === 'hook') return act({ type: 'hook', offHook: event.offHook });
+      shell.activity();
+      // Drivers and the API may hand anything: the router validates keys and touches, this the rest.
+      if (typeof event !== 'object' || event === null) return;
+      if (event.type === 'hook') return act({ type: 'hook', offHook: event.offHook === true });
+      // A touch lands on what is drawn: lay out the latest screen first (it may have changed since the last frame).
+      if (event.type === 'pointer') ui.renderNow();
       // Processed at once (not on the router's next tick): the caller — a test, the API — reads the result.
       if (ui.input.push(event)) ui.input.drain();
     },
     refresh,
+    screenKind: () => shell.kind,
     stop() {
       s.clock.clearTimer(timer);
+      shell.nav.stop();
       ui.stop();
     },
   };

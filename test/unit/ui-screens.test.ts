@@ -79,7 +79,7 @@ function view(over: Partial<PhoneView> = {}): PhoneView {
 }
 
 /** One fixed view per screen, as the goldens show them. */
-const SCREENS: Readonly<Record<ScreenKind, Partial<PhoneView>>> = {
+const SCREENS: Readonly<Record<Extract<ScreenKind, 'idle' | 'dialer' | 'incoming' | 'in-call'>, Partial<PhoneView>>> = {
   idle: {},
   dialer: { dialer: { digits: '025550100', preview: '+8225550100' } },
   incoming: {
@@ -127,7 +127,7 @@ function shows(v: PhoneView, text: string): boolean {
 // ---- goldens ----
 
 const THEMES: readonly Theme[] = [lightTheme, darkTheme];
-const KINDS = Object.keys(SCREENS) as ScreenKind[];
+const KINDS = Object.keys(SCREENS) as (keyof typeof SCREENS)[];
 
 for (const kind of KINDS) {
   for (const locale of LOCALES) {
@@ -265,11 +265,13 @@ test('incoming: caller, forwarded-from with the reason in words, and answer/reje
   assert.ok(said.includes('Forwarded from Carol Nguyen (no answer)'));
   assert.deepEqual([1, 2, 3].map((i) => shell.softkeys.label(i)), ['Answer', 'Reject', 'Forward']);
   ui.screen.handleKey('soft1');
+  assert.deepEqual(sent, [{ type: 'answer', callId: 'c1' }]);
+  // Forward asks where to: the target screen, which then deflects the call.
   ui.screen.handleKey('soft3');
-  assert.deepEqual(sent, [
-    { type: 'answer', callId: 'c1' },
-    { type: 'forward', callId: 'c1' },
-  ]);
+  assert.equal(shell.kind, 'deflect');
+  for (const k of ['1', '0', '0', '9'] as const) ui.screen.handleKey(k);
+  ui.screen.handleKey('soft1');
+  assert.deepEqual(sent.at(-1), { type: 'deflect', callId: 'c1', target: '1009' });
   const anonymous = view({ locale: 'ko', calls: calls([call({ id: 'p', line: 1, state: 'ringing', remote: { uri: 'sip:anonymous@anonymous.invalid', private: true } })]) });
   assert.ok(shows(anonymous, '발신자 정보 없음'));
 });

@@ -70,6 +70,11 @@ export interface Translator {
   date(ms: number): string;
   /** A call timer: m:ss, or h:mm:ss from an hour on. Negative or non-finite input shows 0:00. */
   duration(ms: number): string;
+  /**
+   * When something happened, relative to `now` as call logs say it: "just now", "5 min. ago", the time for
+   * earlier today, "yesterday", then the date ("Nov 20", "11월 20일").
+   */
+  relative(ms: number, now: number): string;
 }
 
 export interface TranslatorOptions {
@@ -87,6 +92,9 @@ export function createTranslator(locale: Locale, opts: TranslatorOptions = {}): 
   const hour24 = new Intl.DateTimeFormat('en-US', { hour: 'numeric', hourCycle: 'h23', ...zone });
   const dateFormat = new Intl.DateTimeFormat(tag, { weekday: 'long', month: 'long', day: 'numeric', ...zone });
   const plurals = new Intl.PluralRules(tag);
+  const relativeFormat = new Intl.RelativeTimeFormat(tag, { numeric: 'auto', style: 'short' });
+  const shortDate = new Intl.DateTimeFormat(tag, { month: 'short', day: 'numeric', ...zone });
+  const dayKey = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', ...zone });
 
   const pick = (message: Message, count: ParamValue | undefined): string => {
     if (typeof message === 'string') return message;
@@ -112,6 +120,15 @@ export function createTranslator(locale: Locale, opts: TranslatorOptions = {}): 
     },
     date(ms: number): string {
       return Number.isFinite(ms) ? dateFormat.format(ms) : '';
+    },
+    relative(ms: number, now: number): string {
+      if (!Number.isFinite(ms) || !Number.isFinite(now)) return '';
+      const ago = now - ms;
+      if (ago < 60_000 && ago > -60_000) return relativeFormat.format(0, 'second');
+      if (ago > 0 && ago < 3_600_000) return relativeFormat.format(-Math.floor(ago / 60_000), 'minute');
+      if (dayKey.format(ms) === dayKey.format(now)) return this.time(ms);
+      if (dayKey.format(ms) === dayKey.format(now - 86_400_000)) return relativeFormat.format(-1, 'day');
+      return shortDate.format(ms);
     },
     duration(ms: number): string {
       const total = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;

@@ -7,6 +7,7 @@ import type { PresenceStateName } from '../../phone/presence.js';
 import type { Theme } from '../core/theme.js';
 import type { MessageKey } from '../i18n/catalog.js';
 import { Container } from '../widgets/container.js';
+import { problemBanner } from './errors.js';
 import { Icon, type Presence } from '../widgets/icon.js';
 import { uriForDisplay } from './phone-view.js';
 import { type ScreenBuilder, type ScreenContext, banner, iconLine, softkey, textLine } from './screen-kit.js';
@@ -46,7 +47,7 @@ export const buildIdleScreen: ScreenBuilder = (ctx) => {
   const who = view.registration.displayName?.trim() || uriForDisplay(view.registration.aor);
   body.add(textLine(who, { fontSize: theme.fontSize.title, fontWeight: 'bold' }, { flexShrink: 0 }));
   body.add(presenceLine(ctx));
-  body.add(registrationLine(ctx));
+  body.add(problemBanner(ctx) ?? registrationLine(ctx));
 
   // What is waiting, most urgent first.
   const missed = Math.max(0, Math.floor(view.missedCalls ?? 0));

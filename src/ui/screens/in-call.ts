@@ -2,11 +2,14 @@
  * The call screen: the call being talked on (or placed), its timer, hold and mute states, a conference's
  * two parties, a transfer under way or failed, a second call ringing (call-waiting banner) and the other
  * calls on hold. Softkeys follow what can be done next: answer the waiting call, swap or join two calls,
- * or hold, mute, transfer and end the one call.
+ * or hold, mute, transfer and end the one call. During a consultation (attended transfer) Complete joins
+ * the held caller with the person consulted; a Keypad button opens the DTMF pad on touch boards.
  */
 import type { CallView } from '../../phone/call-control.js';
 import type { SoftkeyDef } from '../widgets/softkey-bar.js';
+import { Button } from '../widgets/button.js';
 import { Container } from '../widgets/container.js';
+import { DialPad } from '../widgets/dial-pad.js';
 import { focusedCall, uriForDisplay } from './phone-view.js';
 import { type ScreenBuilder, type ScreenContext, banner, iconLine, partyLines, partyName, softkey, textLine } from './screen-kit.js';
 import { ringingCall } from './incoming.js';
@@ -50,6 +53,16 @@ export const buildInCallScreen: ScreenBuilder = (ctx) => {
     if (call.transfer) panel.add(transferLine(ctx, call.transfer));
   }
 
+  // The DTMF pad (touch boards): digits go through the keypad, which sends them as DTMF in a connected call.
+  if (call?.state === 'connected' && !call.held && view.touch !== false) {
+    const padOn = ctx.nav.local.dtmfPad;
+    const row = new Container({ flexDirection: 'row', gap: 8, flexShrink: 0 }).add(
+      new Button(t.t(padOn ? 'call.hideKeypad' : 'call.keypad'), { icon: 'keyboard', onPress: () => ctx.nav.setLocal({ dtmfPad: !padOn }) }),
+    );
+    if (call.dtmfReceived === '' && padOn) row.add(textLine(t.t('call.dtmfHint'), { color: c.textMuted }, { flexGrow: 1, alignSelf: 'center' }));
+    body.add(row);
+  }
+
   const notice = view.calls.notice;
   // The core's notices are its own words (not yet catalog keys); show them as they come.
   if (notice) body.add(textLine(notice.text, { color: c.danger, fontWeight: 'bold' }));
@@ -60,8 +73,20 @@ export const buildInCallScreen: ScreenBuilder = (ctx) => {
     body.add(iconLine('hold', t.t('call.otherHeld', { party: partyName(t, other.remote), duration }), c.textMuted));
   }
 
-  return { title: t.t(inConference ? 'call.conferenceTitle' : 'call.title'), body, softkeys: softkeysFor(ctx, call, waiting, inConference) };
+  const consultFrom = consultation(ctx, call);
+  if (consultFrom) body.add(iconLine('transfer', t.t('call.consulting', { party: partyName(t, consultFrom.remote) }), c.primary, { fontWeight: 'bold' }));
+  const content = { title: t.t(inConference ? 'call.conferenceTitle' : 'call.title'), softkeys: softkeysFor(ctx, call, waiting, inConference, consultFrom) };
+  if (!ctx.nav.local.dtmfPad || call?.state !== 'connected' || call.held) return { ...content, body };
+  const pad = new DialPad({ width: 230, flexShrink: 0, padding: { top: 10, bottom: 10 }, onDigit: (digit) => ctx.send({ type: 'dialer', key: digit }) });
+  return { ...content, body: new Container({ flexDirection: 'row', flexGrow: 1, flexShrink: 1, gap: 4, padding: { right: 12 } }).add(body, pad) };
 };
+
+/** The held call an attended transfer started from, while its consultation call is the one in focus. */
+function consultation(ctx: ScreenContext, call: CallView | undefined): CallView | undefined {
+  const from = ctx.nav.local.consult?.fromCallId;
+  if (!from || !call || call.id === from) return undefined;
+  return ctx.view.calls.calls.find((x) => x.id === from && x.state === 'connected');
+}
 
 function stateLine(ctx: ScreenContext, call: CallView): [string, string] {
   const { t, theme } = ctx;
@@ -87,9 +112,14 @@ function transferLine(ctx: ScreenContext, transfer: NonNullable<CallView['transf
     : iconLine('transfer', t.t('call.transferFailed', { target, reason: transfer.reason ?? '—' }), theme.colors.danger, { fontWeight: 'bold' });
 }
 
-function softkeysFor(ctx: ScreenContext, call: CallView | undefined, waiting: CallView | undefined, inConference: boolean): (SoftkeyDef | undefined)[] {
+function softkeysFor(ctx: ScreenContext, call: CallView | undefined, waiting: CallView | undefined, inConference: boolean, consultFrom: CallView | undefined): (SoftkeyDef | undefined)[] {
   const { t } = ctx;
   const end = call ? softkey(ctx, t.t('softkey.end'), { type: 'hangup', callId: call.id }) : undefined;
+  if (consultFrom && call && !waiting) {
+    // Consultation: Complete joins the held caller with the person consulted (once they answered).
+    const complete = call.state === 'connected' ? softkey(ctx, t.t('softkey.complete'), { type: 'transfer-complete', callId: consultFrom.id, to: call.id }) : undefined;
+    return [complete, call.state === 'connected' ? softkey(ctx, t.t('softkey.swap'), { type: 'swap' }) : undefined, undefined, end];
+  }
   if (waiting) {
     return [
       softkey(ctx, t.t('softkey.answer'), { type: 'answer', callId: waiting.id }),

@@ -3,6 +3,7 @@
  * small builders for the lines screens are made of (a text line, an icon with a line of text, a banner).
  */
 import type { PartyInfo } from '../../phone/call-ports.js';
+import type { KeyCode } from '../core/keys.js';
 import type { Style } from '../core/style.js';
 import type { Theme } from '../core/theme.js';
 import type { Widget } from '../core/widget.js';
@@ -10,14 +11,46 @@ import type { Translator } from '../i18n/catalog.js';
 import { Container } from '../widgets/container.js';
 import { Icon, type IconName } from '../widgets/icon.js';
 import { Label, type LabelOptions } from '../widgets/label.js';
+import { List, type ListItem } from '../widgets/list.js';
 import type { SoftkeyDef } from '../widgets/softkey-bar.js';
+import type { MultiTap, Route } from './navigation.js';
 import { type PhoneIntent, type PhoneView, uriForDisplay, uriUser } from './phone-view.js';
+
+/** State the shell keeps for screens that are not menus (lock PIN, sign-in fields, a consultation). */
+export interface ShellLocal {
+  /** Lock screen: the PIN being typed; undefined while not asking for it. */
+  readonly unlockPin?: string;
+  readonly signInUser: string;
+  readonly signInPin: string;
+  readonly signInField: 'user' | 'pin';
+  /** Settings → Admin: the PIN being typed. */
+  readonly adminPin: string;
+  /** A consultation call is under way for an attended transfer of this call. */
+  readonly consult?: { readonly fromCallId: string };
+  /** The in-call DTMF pad is shown. */
+  readonly dtmfPad: boolean;
+}
+
+/** Navigation and UI-local state, as the screens use it. */
+export interface ShellNav {
+  readonly route: Route | undefined;
+  push(route: Route): void;
+  back(): void;
+  home(): void;
+  /** Changes the current route's state (typed text, tab) and redraws. */
+  update(patch: Partial<Route>): void;
+  readonly local: ShellLocal;
+  setLocal(patch: Partial<ShellLocal>): void;
+  /** Letters from the digit keys (keypad boards). */
+  readonly multiTap: MultiTap;
+}
 
 export interface ScreenContext {
   readonly view: PhoneView;
   readonly t: Translator;
   readonly theme: Theme;
   readonly send: (intent: PhoneIntent) => void;
+  readonly nav: ShellNav;
 }
 
 export interface ScreenContent {
@@ -26,6 +59,14 @@ export interface ScreenContent {
   readonly body: Widget;
   /** soft1…soft4, left to right; undefined leaves a key blank. */
   readonly softkeys: readonly (SoftkeyDef | undefined)[];
+  /** The screen's own keys (typing, PIN entry), asked before the shell's; true when consumed. */
+  readonly onKey?: (code: KeyCode) => boolean;
+  /** The screen's main list: arrows focus it, and its selection survives redraws. */
+  readonly list?: List;
+  /** The screen uses the whole width (menus): the line keys step aside. */
+  readonly wide?: boolean;
+  /** Nothing but this screen is reachable (kiosk): no status-bar account, no line keys. */
+  readonly kiosk?: boolean;
 }
 
 export type ScreenBuilder = (ctx: ScreenContext) => ScreenContent;
@@ -73,4 +114,28 @@ export function partyLines(t: Translator, party: PartyInfo): { primary: string; 
 /** One short name for a party (banners, conference lines). */
 export function partyName(t: Translator, party: PartyInfo): string {
   return partyLines(t, party).primary;
+}
+
+/** A screen's list of rows; `onPick` runs on tap or OK, `onLong` on a long press. */
+export function menuList(items: readonly ListItem[], onPick: (item: ListItem, index: number) => void, onLong?: (item: ListItem) => void, rowHeight = 56): List {
+  const list = new List(items, { rowHeight, onSelect: (item, i) => onPick(item, i), ...(onLong ? { onLongPress: (item: ListItem) => onLong(item) } : {}) });
+  list.layout({ flexGrow: 1, flexShrink: 1 });
+  return list;
+}
+
+/** The body of a menu screen: a padded column on the whole content area. */
+export function screenBody(gap = 8): Container {
+  return new Container({ flexGrow: 1, flexShrink: 1, padding: { x: 16, y: 10 }, gap });
+}
+
+/** A muted one-line message where a list would be empty ("No missed calls"). */
+export function emptyNote(ctx: ScreenContext, text: string, icon: IconName = 'check'): Container {
+  const box = new Container({ flexGrow: 1, alignItems: 'center', justifyContent: 'center', gap: 10 });
+  box.add(new Icon(icon, { size: 40, color: ctx.theme.colors.textMuted }), textLine(text, { color: ctx.theme.colors.textMuted, fontSize: ctx.theme.fontSize.large }, { align: 'center', maxWidth: '100%' }));
+  return box;
+}
+
+/** The standard Back softkey (soft4 on menus, like Yealink's "Back" on the right). */
+export function backKey(ctx: ScreenContext): SoftkeyDef {
+  return { label: ctx.t.t('softkey.back'), onPress: () => ctx.nav.back() };
 }

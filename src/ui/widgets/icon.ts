@@ -25,6 +25,20 @@ export const ICON_NAMES = [
   'backspace',
   'check',
   'close',
+  'chevron',
+  'search',
+  'settings',
+  'lock',
+  'person',
+  'history',
+  'forward',
+  'chat',
+  'network',
+  'volume',
+  'display',
+  'shield',
+  'warning',
+  'keyboard',
 ] as const;
 export type IconName = (typeof ICON_NAMES)[number];
 
@@ -179,6 +193,76 @@ export function drawIcon(ctx: SKRSContext2D, name: IconName, x: number, y: numbe
       break;
     case 'close':
       ctx.stroke(P('M5 5l14 14M19 5L5 19'));
+      break;
+    case 'chevron':
+      ctx.stroke(P('M9 5l7 7-7 7'));
+      break;
+    case 'search':
+      ctx.beginPath();
+      ctx.arc(10.5, 10.5, 6.5, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.lineWidth = 2.5;
+      ctx.stroke(P('M15.5 15.5L21 21'));
+      break;
+    case 'settings':
+      // A gear: eight teeth around a ring.
+      for (let i = 0; i < 8; i++) {
+        ctx.save();
+        ctx.translate(12, 12);
+        ctx.rotate((i * Math.PI) / 4);
+        ctx.fillRect(-1.8, -10.5, 3.6, 4);
+        ctx.restore();
+      }
+      ctx.lineWidth = 3;
+      ctx.beginPath();
+      ctx.arc(12, 12, 6, 0, Math.PI * 2);
+      ctx.stroke();
+      break;
+    case 'lock':
+      ctx.stroke(P('M7.5 11V8a4.5 4.5 0 0 1 9 0v3'));
+      ctx.fill(P('M5 11h14v10H5z'));
+      break;
+    case 'person':
+      ctx.beginPath();
+      ctx.arc(12, 8, 4.5, 0, Math.PI * 2);
+      ctx.fill();
+      ctx.fill(P('M3.5 21a8.5 8.5 0 0 1 17 0z'));
+      break;
+    case 'history':
+      ctx.beginPath();
+      ctx.arc(12, 12, 9, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.stroke(P('M12 7v5l3.5 2.5'));
+      break;
+    case 'forward':
+      ctx.stroke(P('M4 18v-3a6 6 0 0 1 6-6h10M15 4l5 5-5 5'));
+      break;
+    case 'chat':
+      ctx.stroke(P('M4 5h16v11H10l-5 4v-4H4z'));
+      break;
+    case 'network':
+      ctx.stroke(P('M12 3v5M5 8h14M5 8v4M19 8v4M12 8v4'));
+      ctx.fill(P('M2 12h6v6H2zM9 12h6v6H9zM16 12h6v6h-6z'));
+      break;
+    case 'volume':
+      ctx.fill(P('M3 9h4l5-4v14l-5-4H3z'));
+      ctx.stroke(P('M16 9.5a3.5 3.5 0 0 1 0 5'));
+      break;
+    case 'display':
+      ctx.stroke(P('M3 4h18v12H3zM8 20h8M12 16v4'));
+      break;
+    case 'shield':
+      ctx.stroke(P('M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z'));
+      break;
+    case 'warning':
+      ctx.stroke(P('M12 3L2 20h20zM12 10v4'));
+      ctx.beginPath();
+      ctx.arc(12, 17, 1.2, 0, Math.PI * 2);
+      ctx.fill();
+      break;
+    case 'keyboard':
+      ctx.stroke(P('M2 6h20v12H2z'));
+      ctx.fill(P('M5 9h2v2H5zM9 9h2v2H9zM13 9h2v2h-2zM17 9h2v2h-2zM7 14h10v1.5H7z'));
       break;
   }
   ctx.restore();

@@ -10,8 +10,20 @@ import type { LayoutProps } from '../core/layout.js';
 import type { Style } from '../core/style.js';
 import type { Theme } from '../core/theme.js';
 import { type LocalPoint, Widget, paintBox } from '../core/widget.js';
+import { fontFor, lineHeight, measureTextWidth } from '../core/text.js';
 import { type IconName, type Presence, drawIcon, presenceColor } from './icon.js';
 import { drawText } from './label.js';
+
+/** A theme color by meaning, so rows stay readable in every theme. */
+export type ListTone = 'muted' | 'primary' | 'success' | 'warning' | 'danger';
+
+/** A short marker at the row's right end ("IM", "Busy", "On"). */
+export interface ListChip {
+  readonly text: string;
+  readonly tone?: ListTone;
+  /** Filled (strong) or outlined (quiet); default outlined. */
+  readonly filled?: boolean;
+}
 
 export interface ListItem {
   readonly id: string;
@@ -19,6 +31,33 @@ export interface ListItem {
   readonly secondary?: string;
   readonly icon?: IconName;
   readonly presence?: Presence;
+  /** The icon's color (default: the text color). */
+  readonly iconTone?: ListTone;
+  /** The primary text's color (a missed call in red). */
+  readonly primaryTone?: ListTone;
+  /** Text at the right end, muted (a time, a value). */
+  readonly detail?: string;
+  readonly chips?: readonly ListChip[];
+  /** A › at the right end: the row opens another screen. */
+  readonly chevron?: boolean;
+}
+
+export function toneColor(theme: Theme, tone: ListTone | undefined, fallback: string): string {
+  const c = theme.colors;
+  switch (tone) {
+    case 'muted':
+      return c.textMuted;
+    case 'primary':
+      return c.primary;
+    case 'success':
+      return c.success;
+    case 'warning':
+      return c.warning;
+    case 'danger':
+      return c.danger;
+    default:
+      return fallback;
+  }
 }
 
 export interface ListOptions extends LayoutProps {
@@ -181,12 +220,13 @@ export class List extends Widget {
       let x = PAD;
       const iconSize = Math.min(24, rh - 8);
       if (item.icon) {
-        const color = item.icon === 'presence' ? presenceColor(theme, item.presence ?? 'offline') : onSel ? c.primaryText : c.text;
+        const color = item.icon === 'presence' ? presenceColor(theme, item.presence ?? 'offline') : onSel ? c.primaryText : toneColor(theme, item.iconTone, c.text);
         drawIcon(ctx, item.icon, x, y + (rh - iconSize) / 2, iconSize, color);
         x += iconSize + PAD;
       }
-      const textW = w - x - PAD;
-      const fg = onSel ? { ...primary, color: c.primaryText } : primary;
+      const right = paintTrailing(ctx, item, { y, w, h: rh }, theme, onSel);
+      const textW = right - x - PAD;
+      const fg = onSel ? { ...primary, color: c.primaryText } : { ...primary, color: toneColor(theme, item.primaryTone, c.text) };
       if (item.secondary) {
         drawText(ctx, item.primary, { x, y: y + 4, w: textW, h: rh / 2 }, fg);
         drawText(ctx, item.secondary, { x, y: y + rh / 2, w: textW, h: rh / 2 - 4 }, onSel ? { ...secondary, color: c.primaryText } : secondary);
@@ -197,4 +237,50 @@ export class List extends Widget {
       ctx.fillRect(0, y + rh - 1, w, 1);
     }
   }
+}
+
+const CHIP_PAD = 8;
+const CHIP_GAP = 6;
+
+/**
+ * The right end of a row, drawn right to left: chevron, chips, detail text. Returns the x where it starts,
+ * so the row's text is cut before it.
+ */
+function paintTrailing(ctx: SKRSContext2D, item: ListItem, row: { y: number; w: number; h: number }, theme: Theme, onSel: boolean): number {
+  const c = theme.colors;
+  let right = row.w - PAD;
+  if (item.chevron) {
+    const size = 18;
+    drawIcon(ctx, 'chevron', right - size, row.y + (row.h - size) / 2, size, onSel ? c.primaryText : c.textMuted);
+    right -= size + CHIP_GAP;
+  }
+  const small = theme.fontSize.small;
+  for (const chip of [...(item.chips ?? [])].reverse()) {
+    const font = fontFor(small, 'bold');
+    const tw = Math.ceil(measureTextWidth(chip.text, font));
+    const cw = tw + 2 * CHIP_PAD;
+    const ch = lineHeight(small) + 6;
+    const cx = right - cw;
+    const cy = row.y + (row.h - ch) / 2;
+    const color = onSel ? c.primaryText : toneColor(theme, chip.tone, c.textMuted);
+    ctx.beginPath();
+    ctx.roundRect(cx + 0.5, cy + 0.5, cw - 1, ch - 1, ch / 2);
+    if (chip.filled && !onSel) {
+      ctx.fillStyle = color;
+      ctx.fill();
+    } else {
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = color;
+      ctx.stroke();
+    }
+    drawText(ctx, chip.text, { x: cx, y: cy, w: cw, h: ch }, { color: chip.filled && !onSel ? c.primaryText : color, fontSize: small, fontWeight: 'bold' }, 'center');
+    right = cx - CHIP_GAP;
+  }
+  if (item.detail) {
+    const style = { color: onSel ? c.primaryText : c.textMuted, fontSize: theme.fontSize.small, fontWeight: 'normal' as const };
+    const tw = Math.min(Math.ceil(measureTextWidth(item.detail, fontFor(style.fontSize))), row.w / 3);
+    drawText(ctx, item.detail, { x: right - tw, y: row.y, w: tw, h: row.h }, style, 'right');
+    right -= tw + CHIP_GAP;
+  }
+  return right;
 }
