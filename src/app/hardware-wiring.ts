@@ -1,7 +1,7 @@
 /**
  * The board's drivers wired to the phone: every input source feeds the screens (keys, touch) and the call
- * core (hook), the phone's lamps drive every LED driver (each lights the LEDs it has), and user activity
- * wakes the backlight. A failing driver is logged and the phone goes on with the others.
+ * core (hook), the phone's lamps drive every LED driver (each lights the LEDs it has), and input or a
+ * ringing call wakes the dimmed backlight. A failing driver is logged and the phone goes on with the others.
  */
 import type { Backlight, HalInputEvent, InputSource, LedDriver, LedState } from '../hal/hal-types.js';
 import type { Lamp } from '../phone/lamps.js';
@@ -34,6 +34,8 @@ export interface BoardDrivers {
   readonly inputs?: readonly InputSource[];
   readonly leds?: readonly LedDriver[];
   readonly backlight?: Backlight;
+  /** Dims the backlight when nobody uses the phone; poked by every input and by a ringing call. */
+  readonly dimmer?: { poke(): void; stop(): void };
 }
 
 export function wireHardware(drivers: BoardDrivers, to: HardwareTargets): { stop(): Promise<void> } {
@@ -41,6 +43,7 @@ export function wireHardware(drivers: BoardDrivers, to: HardwareTargets): { stop
   for (const source of drivers.inputs ?? []) {
     unsubscribe.push(
       source.onEvent((event) => {
+        drivers.dimmer?.poke();
         try {
           to.input(event);
         } catch (err) {
@@ -50,6 +53,8 @@ export function wireHardware(drivers: BoardDrivers, to: HardwareTargets): { stop
     );
   }
   const apply = (lamps: Record<string, Lamp>): void => {
+    // A ringing line lights the screen, so the caller's name can be read.
+    if (Object.values(lamps).includes('fast-blink')) drivers.dimmer?.poke();
     for (const driver of drivers.leds ?? []) {
       for (const led of driver.leds) {
         const lamp = lamps[led];
@@ -67,6 +72,7 @@ export function wireHardware(drivers: BoardDrivers, to: HardwareTargets): { stop
   return {
     async stop() {
       for (const u of unsubscribe) u();
+      drivers.dimmer?.stop();
       // Lamps off on the way out: a stopped phone must not show a stale message lamp.
       for (const driver of drivers.leds ?? []) for (const led of driver.leds) driver.set(led, 'off');
       const all = [...(drivers.inputs ?? []), ...(drivers.leds ?? []), ...(drivers.backlight ? [drivers.backlight] : [])];

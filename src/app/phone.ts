@@ -195,6 +195,9 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
     ...(devices.display ? { display: devices.display } : {}),
     ...(config.colleagues.voicemail.number ? { voicemailNumber: config.colleagues.voicemail.number } : {}),
     onActivity: userActivity,
+    directory,
+    setPresence: (state) => presence.setManual(state),
+    setPresenceNote: (note) => presence.setNote(note),
   });
   // The screen follows the phone: any change of calls, presence, colleagues or registration redraws it.
   calls.onChange(() => screen.refresh());

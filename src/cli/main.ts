@@ -1,24 +1,38 @@
 #!/usr/bin/env node
 /**
  * sipdesk command line.
- *   sipdesk run --config FILE     run one phone headless (the device's service runs this)
- * SIGTERM/SIGINT unregister (Expires: 0) and exit within 2 s, as systemd and the tests expect.
+ *   sipdesk run --config FILE [--board NAME]   run one phone on a board (the device's service runs this)
+ *   sipdesk update …, sipdesk factory-reset …  signed A/B updates and reset (src/cli/update-commands.ts)
+ * SIGTERM/SIGINT unregister (Expires: 0) and exit within 2 s, as systemd and the tests expect. Under systemd
+ * (Type=notify) the phone says READY once its control API listens, pings the watchdog, and confirms a freshly
+ * installed update slot once it is registered (or rolls back by exiting when it never gets there).
  */
 import { parseArgs } from 'node:util';
 import JsSIP from 'jssip';
 import { loadConfigFile, ConfigError } from '../config/load.js';
 import { startPhone } from '../app/phone.js';
+import { openBoardDevices, BoardHardwareError } from '../app/board-devices.js';
+import { createSdNotifier } from '../app/sd-notify.js';
+import { loadBoard } from '../config/board-load.js';
+import { armHealthGate } from '../update/health-gate.js';
+import { SystemClock } from '../phone/clock.js';
+import { updateCommand, factoryResetCommand, UPDATE_USAGE } from './update-commands.js';
 import { createLogger, setLogLevel } from '../util/log.js';
 
 const log = createLogger('cli');
 
-const USAGE = `usage: sipdesk run --config FILE
+const USAGE = `usage: sipdesk run --config FILE [--board NAME]
+       sipdesk sim [--port N] [--phones alice,bob,carol] …   (the simulator: see sim/sim.ts --help)
+       sipdesk update … | sipdesk factory-reset …
 
-  run     run one phone headless, with its control API on 127.0.0.1:<api.port>
-          --config, -c FILE   JSON or YAML config (see examples/)`;
+  run     run one phone, with its control API on 127.0.0.1:<api.port>
+          --config, -c FILE   JSON or YAML config (see examples/)
+          --board, -b NAME    board descriptor (boards/NAME.yaml); default: the config's device.board (sim)
+
+${UPDATE_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, board: { type: 'string', short: 'b' } }, strict: true });
   if (!values.config) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -30,10 +44,45 @@ async function run(argv: string[]): Promise<number> {
   if (config.log.level === 'debug') jssipDebug.enable('JsSIP:*');
   else jssipDebug.disable();
 
-  const phone = await startPhone(config);
+  const board = await loadBoard(values.board ?? config.device.board);
+  let devices;
+  try {
+    devices = await openBoardDevices(board, { clock: new SystemClock() });
+  } catch (err) {
+    if (err instanceof BoardHardwareError) {
+      // Not a config error, but restarting will not grow the missing hardware either: exit 2 like one.
+      process.stderr.write(`${err.message}\n(is this the right board? --board sim runs without hardware)\n`);
+      return 2;
+    }
+    throw err;
+  }
+  log.info(`board ${board.name}: ${board.description}`);
+
+  const notify = createSdNotifier();
+  // After an update, the new slot must prove itself: registered within the deadline, or we exit and
+  // systemd's restarts count towards the rollback to the previous slot.
+  const gate = await armHealthGate({
+    onDeadline: () => {
+      log.error('not registered within the deadline after an update: exiting so the update rolls back');
+      process.exit(1);
+    },
+  });
+  const phone = await startPhone(config, devices);
+  notify.ready(`control API on port ${phone.apiPort}`);
+  notify.startWatchdog();
+  const confirmWhenRegistered = (): void => {
+    if (phone.sip.status().state !== 'registered') return;
+    notify.status(`registered as ${config.account.aor}`);
+    void gate.healthy();
+  };
+  phone.sip.registration.on('state', confirmWhenRegistered);
+  confirmWhenRegistered();
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info(`${signal}: unregistering and stopping`);
+      notify.stopping();
+      notify.stopWatchdog();
+      gate.cancel();
       // Hard stop if anything hangs: the 2 s promise to systemd matters more than a clean close.
       setTimeout(() => process.exit(0), 1900).unref();
       phone.stop(1500).then(resolve, (err: Error) => {
@@ -53,6 +102,13 @@ async function main(): Promise<number> {
     switch (command) {
       case 'run':
         return await run(rest);
+      case 'sim':
+        // The simulator lives outside src/ (it brings a development PBX); loaded only when asked for.
+        return await (await import('../../sim/sim.js')).runSimulator(rest);
+      case 'update':
+        return await updateCommand(rest);
+      case 'factory-reset':
+        return await factoryResetCommand(rest);
       case undefined:
       case '-h':
       case '--help':
