@@ -192,6 +192,8 @@ export async function openBoardDevices(board: BoardDescriptor, deps: { clock: Cl
     ...(backlight ? { backlight } : {}),
     ...(dimmer ? { dimmer } : {}),
     lineKeys: board.features.lineKeys,
+    features: { touch: board.features.touch, kiosk: board.features.kiosk },
+    boardName: board.name,
     close,
   };
 }

@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { PhoneConfig } from '../config/schema.js';
-import { createSipStack, type SipStack } from '../sip/sip-stack.js';
+import { createSipStack, SIPDESK_VERSION, type SipStack } from '../sip/sip-stack.js';
 import { JsSipCallSignaling, type CallingUa } from '../sip/call-signaling.js';
 import { MediaEngine } from '../media/media-engine.js';
 import { createPhoneMediaStream } from '../media/media-stream.js';
@@ -91,6 +91,9 @@ export interface PhoneDevices extends BoardDrivers {
   readonly display?: Display;
   /** Line keys with lamps beside the screen or on the keypad (for the LED names line1…lineN). */
   readonly lineKeys?: number;
+  /** What the board has: a touch screen (on-screen keyboard) and whether it is a kiosk (hotline only). */
+  readonly features?: { readonly touch: boolean; readonly kiosk: boolean };
+  readonly boardName?: string;
 }
 
 export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}): Promise<RunningPhone> {
@@ -149,9 +152,12 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
       log.error(`call log: cannot record ${finished.id}: ${(err as Error).message}`);
     }
   });
+  // The user's settings follow the call core (DND, forwarding) and the screens (theme, language).
+  let display = saved.display ?? {};
   let lastSettings = JSON.stringify(saved);
-  calls.onChange((snap) => {
-    const settings = { dnd: snap.dnd, forwarding: { ...snap.forwarding } };
+  const saveSettings = (): void => {
+    const snap = calls.snapshot();
+    const settings = { dnd: snap.dnd, forwarding: { ...snap.forwarding }, display };
     const text = JSON.stringify(settings);
     if (text === lastSettings) return;
     lastSettings = text;
@@ -160,7 +166,8 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
     } catch (err) {
       log.error(`cannot save settings to ${settingsPath}: ${(err as Error).message}`);
     }
-  });
+  };
+  calls.onChange(saveSettings);
 
   // The dialer's digits are on the screen: the keypad redraws it (set once the screen exists, below).
   let redrawScreen = (): void => undefined;
@@ -184,7 +191,24 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
   const directory = wireDirectory(config, dataDir, plan, clock);
 
   const screen = wireUi({
-    config,
+    config: { ...config, ui: { ...config.ui, ...display } },
+    onDisplayChange: (chosen) => {
+      display = chosen;
+      saveSettings();
+    },
+    ...(devices.features ? { board: { touch: devices.features.touch, kiosk: devices.features.kiosk } } : {}),
+    ...(config.ui.adminPin ? { adminPin: config.ui.adminPin } : {}),
+    ...(config.ui.lockPin ? { lockPin: config.ui.lockPin } : {}),
+    ...(config.ui.kioskLabel ? { kioskLabel: config.ui.kioskLabel } : {}),
+    ...(config.ui.brand ? { brand: config.ui.brand } : {}),
+    adminFacts: () => [
+      ['Firmware', `sipdesk ${SIPDESK_VERSION}`],
+      ['Board', devices.boardName ?? config.device.board],
+      ['Device', `urn:uuid:${sip.instanceId}`],
+      ['Contact', sip.status().contact ?? ''],
+      ['Control API', `http://${config.api.host}:${config.api.port}`],
+      ['Data', dataDir],
+    ],
     registration: () => sip.status(),
     calls,
     keypad,

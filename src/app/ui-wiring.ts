@@ -11,6 +11,7 @@ import type { CallLogStore } from '../phone/call-log.js';
 import type { PresenceModel } from '../phone/presence.js';
 import type { Colleagues } from '../phone/colleagues.js';
 import { Ui, PngDisplay, encodePng, themeByName, type Display, type Theme } from '../ui/index.js';
+import type { ThemeName } from '../ui/core/theme.js';
 import type { HalInputEvent } from '../hal/hal-types.js';
 import { PhoneShell, setupScreenFonts } from '../ui/screens/shell.js';
 import type { DirectoryView, PhoneIntent, PhoneView, RegistrationView, ScreenKind } from '../ui/screens/phone-view.js';
@@ -64,6 +65,8 @@ export interface UiSources {
   /** Hot desking: called with the sign-in form; the promise's error text is shown on the sign-in screen. */
   readonly signIn?: { readonly required: () => boolean; readonly submit: (user: string, pin: string) => Promise<void> };
   /** Read-only facts for the admin section (transport, API address, instance id…). */
+  /** The user chose a theme or language (Settings → Display): the app keeps it across restarts. */
+  readonly onDisplayChange?: (display: { theme: ThemeName; locale: Locale }) => void;
   readonly adminFacts?: () => readonly (readonly [string, string])[];
 }
 
@@ -186,8 +189,14 @@ export function wireUi(s: UiSources): PhoneUi {
         case 'consult': s.calls.dial(intent.target); break;
         case 'transfer-complete': s.calls.transferTo(intent.callId, intent.to); break;
         case 'deflect': s.calls.deflect(intent.callId, intent.target); break;
-        case 'theme': theme = themeByName(intent.theme); break;
-        case 'locale': locale = intent.locale; break;
+        case 'theme':
+          theme = themeByName(intent.theme);
+          s.onDisplayChange?.({ theme: intent.theme, locale });
+          break;
+        case 'locale':
+          locale = intent.locale;
+          s.onDisplayChange?.({ theme: theme.name, locale });
+          break;
         case 'lock':
           if (s.lockPin) {
             locked = true;

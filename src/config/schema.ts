@@ -87,7 +87,7 @@ export const registrationSchema = z.strictObject({
 export const deviceSchema = z.strictObject({
   /** urn:uuid or bare UUID; default: derived from the board's MAC address or serial number (stable). */
   instanceId: z.string().regex(/^(urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID').optional(),
-  /** Board descriptor name (boards/<name>.json). */
+  /** Board descriptor name (boards/<name>.yaml). */
   board: z.string().default('sim'),
 });
 
@@ -142,6 +142,9 @@ export const logSchema = z.strictObject({
   sipTrace: z.boolean().default(false),
 });
 
+/** A PIN typed on the keypad: 4 to 12 digits. */
+const pin = z.string().regex(/^\d{4,12}$/, 'must be 4 to 12 digits');
+
 export const configSchema = z.strictObject({
   account: accountSchema,
   api: apiSchema,
@@ -163,6 +166,13 @@ export const configSchema = z.strictObject({
       theme: z.enum(['light', 'dark', 'high-contrast']).default('light'),
       /** IANA zone for the clock ("Europe/Amsterdam", "Asia/Seoul"); default: the system's. */
       timeZone: z.string().min(1).max(64).optional(),
+      /** Opens Settings → Administrator on the phone; absent = that section stays closed. */
+      adminPin: pin.optional(),
+      /** Lets the user lock the phone (Menu → Lock); unlocking asks for it. Emergency numbers always dial. */
+      lockPin: pin.optional(),
+      /** Kiosk boards: the hotline button's text and the brand line above it. */
+      kioskLabel: z.string().trim().min(1).max(40).optional(),
+      brand: z.string().trim().min(1).max(40).optional(),
     })
     .default({ locale: 'en', theme: 'light' }),
   storage: z

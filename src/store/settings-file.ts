@@ -1,5 +1,5 @@
 /**
- * The settings the user changes at run time (do-not-disturb, forwarding), kept across restarts in one
+ * The settings the user changes at run time (do-not-disturb, forwarding, theme and language), kept across restarts in one
  * small JSON file. Written atomically (temp file, fsync, rename) so a power cut leaves the old or the new
  * file, never half of one; a file that cannot be read is moved aside and the config's values apply.
  */
@@ -18,6 +18,13 @@ const userSettingsSchema = z.strictObject({
       always: z.string().min(1).max(256).optional(),
       busy: z.string().min(1).max(256).optional(),
       noAnswer: z.string().min(1).max(256).optional(),
+    })
+    .optional(),
+  /** Chosen on the phone (Settings → Display); the config's ui section is the default. */
+  display: z
+    .strictObject({
+      theme: z.enum(['light', 'dark', 'high-contrast']).optional(),
+      locale: z.enum(['en', 'ko']).optional(),
     })
     .optional(),
 });
