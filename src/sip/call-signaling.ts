@@ -137,7 +137,7 @@ const reofferDialogs = new WeakSet<object>();
     _ua: unknown;
     terminate(): void;
     emit(event: string, data: unknown): boolean;
-    receiveRequest(this: SessionInternals, request: { method: string; hasHeader(name: string): boolean; reply(code: number): void }): void;
+    receiveRequest: (this: SessionInternals, request: { method: string; hasHeader(name: string): boolean; reply(code: number): void }) => void;
   }
   type SessionClass = { new (ua: unknown): SessionInternals & { on(ev: string, fn: () => void): void; init_incoming(req: unknown, cb?: unknown): void }; prototype: SessionInternals; C: { STATUS_1XX_RECEIVED: number } };
   const RTCSession = createRequire(import.meta.url)('jssip/lib/RTCSession.js') as SessionClass;
@@ -146,12 +146,11 @@ const reofferDialogs = new WeakSet<object>();
     if (request.method !== 'INVITE' || !request.hasHeader('replaces') || this._direction !== 'outgoing' || this._status !== RTCSession.C.STATUS_1XX_RECEIVED) {
       return jssipReceiveRequest.call(this, request);
     }
-    const replaced = this;
     this.emit('replaces', {
       request,
       accept: (initCallback?: unknown) => {
-        const session = new RTCSession(replaced._ua);
-        session.on('confirmed', () => replaced.terminate()); // CANCEL of the original INVITE
+        const session = new RTCSession(this._ua);
+        session.on('confirmed', () => this.terminate()); // CANCEL of the original INVITE
         session.init_incoming(request, initCallback);
       },
       reject: () => request.reply(486),
