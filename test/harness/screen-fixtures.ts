@@ -7,6 +7,8 @@ import type { DirectoryEntry } from '../../src/phone/directory.js';
 import type { PresenceState } from '../../src/phone/presence.js';
 import { lightTheme } from '../../src/ui/core/theme.js';
 import type { PhoneView } from '../../src/ui/screens/phone-view.js';
+import type { Widget } from '../../src/ui/core/widget.js';
+import { Label } from '../../src/ui/widgets/label.js';
 
 /** 09:41 on Wednesday 25 November 2026 in Seoul. */
 export const NOW = Date.UTC(2026, 10, 25, 0, 41, 0);
@@ -81,4 +83,16 @@ export function baseView(over: Partial<PhoneView> = {}): PhoneView {
     lock: { locked: false, pinSet: true },
     ...over,
   };
+}
+
+/** Every label's text on the screen, in tree order (what the screen says, without reading pixels). */
+export function screenTexts(root: Widget): string[] {
+  const out: string[] = [];
+  const walk = (w: Widget): void => {
+    if (!w.visible) return;
+    if (w instanceof Label && w.text !== '') out.push(w.text);
+    for (const c of w.children) walk(c);
+  };
+  walk(root);
+  return out;
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { GOLDEN_UI_DIR, assertMatchesGolden } from '../harness/golden.js';
-import { BOB, CALL_LOG, DIRECTORY_RESULTS, NOW, SECOND, baseView, call, calls } from '../harness/screen-fixtures.js';
+import { BOB, CALL_LOG, DIRECTORY_RESULTS, NOW, SECOND, baseView, call, calls, screenTexts as texts } from '../harness/screen-fixtures.js';
 import { FakeClock } from '../../src/phone/clock.js';
 import { type Theme, darkTheme, lightTheme } from '../../src/ui/core/theme.js';
 import { Ui } from '../../src/ui/core/ui.js';
@@ -16,7 +16,6 @@ import { registrationCause } from '../../src/ui/screens/errors.js';
 import { MultiTap, type Route } from '../../src/ui/screens/navigation.js';
 import type { PhoneIntent, PhoneView } from '../../src/ui/screens/phone-view.js';
 import { PhoneShell } from '../../src/ui/screens/shell.js';
-import { Label } from '../../src/ui/widgets/label.js';
 import { List } from '../../src/ui/widgets/list.js';
 
 const GOLDEN_DIR = join(GOLDEN_UI_DIR, 'screens');
@@ -67,16 +66,6 @@ function render(v: PhoneView, routes: readonly Route[] = []): { display: PngDisp
   return { display, ui, shell, sent };
 }
 
-function texts(root: Widget): string[] {
-  const out: string[] = [];
-  const walk = (w: Widget): void => {
-    if (!w.visible) return;
-    if (w instanceof Label && w.text !== '') out.push(w.text);
-    for (const c of w.children) walk(c);
-  };
-  walk(root);
-  return out;
-}
 
 function findList(root: Widget): List | undefined {
   if (root instanceof List && root.visible) return root;

@@ -7,44 +7,19 @@ import { GOLDEN_UI_DIR, MAX_DIFFERENT_FRACTION, assertMatchesGolden, differentFr
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CallControlSnapshot, CallView } from '../../src/phone/call-control.js';
 import { FakeClock } from '../../src/phone/clock.js';
 import type { ColleaguesSnapshot } from '../../src/phone/colleagues.js';
-import type { PresenceState } from '../../src/phone/presence.js';
 import { type Theme, darkTheme, lightTheme } from '../../src/ui/core/theme.js';
 import { Ui } from '../../src/ui/core/ui.js';
-import type { Widget } from '../../src/ui/core/widget.js';
 import { PngDisplay, decodePng } from '../../src/ui/display/png-display.js';
 import { LOCALES, type Locale, type MessageKey, catalogFor, createTranslator, interpolate, placeholders } from '../../src/ui/i18n/catalog.js';
 import { type PhoneIntent, type PhoneView, type ScreenKind, pickScreen } from '../../src/ui/screens/phone-view.js';
 import { KOREAN_FONT_FILES, PhoneShell, setupScreenFonts } from '../../src/ui/screens/shell.js';
-import { Label } from '../../src/ui/widgets/label.js';
+import { BOB, DAVE, ERIN, NOW, PRESENCE, SECOND, call, calls, screenTexts as texts } from '../harness/screen-fixtures.js';
 
 const GOLDEN_DIR = join(GOLDEN_UI_DIR, 'screens');
 
-// 09:41 on Wednesday 25 November 2026 in Seoul.
-const NOW = Date.UTC(2026, 10, 25, 0, 41, 0);
-const SECOND = 1000;
-
-// ---- fixed phone state ----
-
-function call(over: Partial<CallView> & Pick<CallView, 'id' | 'line' | 'state' | 'remote'>): CallView {
-  return { direction: 'incoming', held: false, remoteHold: false, muted: false, conference: false, silent: false, startedAt: NOW - 60 * SECOND, dtmfReceived: '', ...over };
-}
-
-function calls(list: CallView[], over: Partial<CallControlSnapshot> = {}): CallControlSnapshot {
-  return { lines: 3, calls: list, muted: list.some((c) => c.muted && !c.held), offHook: false, dnd: false, forwarding: {}, ...over };
-}
-
-const PRESENCE: PresenceState = {
-  state: 'available',
-  source: 'automatic',
-  availability: 3500,
-  activity: 'Available',
-  rpid: { basic: 'open', activities: [] },
-  note: 'Lab until 11',
-  since: NOW - 3_600 * SECOND,
-};
+// ---- fixed phone state (the moment, calls and presence are shared with the other screen tests) ----
 
 const COLLEAGUES: ColleaguesSnapshot = {
   contacts: [
@@ -57,9 +32,6 @@ const COLLEAGUES: ColleaguesSnapshot = {
   otherDevices: [],
 };
 
-const BOB = { uri: 'sip:1002@example.com', name: 'Bob Marsh', number: '1002' };
-const DAVE = { uri: 'sip:dave@example.com', name: 'Dave Okafor' };
-const ERIN = { uri: 'sip:1005@example.com', number: '1005' };
 const SEOJUN = { uri: 'sip:seojun@example.com', name: '박서준', number: '1007' };
 
 function view(over: Partial<PhoneView> = {}): PhoneView {
@@ -106,18 +78,6 @@ function render(v: PhoneView): { display: PngDisplay; ui: Ui; shell: PhoneShell;
   return { display, ui, shell, sent };
 }
 
-
-/** Every label's text on the screen, in tree order (what the screen says, without reading pixels). */
-function texts(root: Widget): string[] {
-  const out: string[] = [];
-  const walk = (w: Widget): void => {
-    if (!w.visible) return;
-    if (w instanceof Label && w.text !== '') out.push(w.text);
-    for (const c of w.children) walk(c);
-  };
-  walk(root);
-  return out;
-}
 
 function shows(v: PhoneView, text: string): boolean {
   const { ui } = render(v);

@@ -7,7 +7,7 @@ import type { LedDriver, LedState } from '../hal-types.js';
 import type { GpioChip, GpioChipOpener, GpioLevel } from '../gpio/gpio-chip.js';
 import { openSysfsGpioChip } from '../gpio/sysfs-gpio-chip.js';
 import { resolveRoots, type HalRoots } from '../input/sysfs-roots.js';
-import { normalizeLedState, sameLedState, type NormalLedState } from './led-state.js';
+import { nextLedState, type NormalLedState } from './led-state.js';
 
 /** The descriptor's GPIO LEDs (minus `driver`). */
 export interface GpioLedsOptions {
@@ -65,14 +65,8 @@ class GpioLeds implements LedDriver {
   set(led: string, state: LedState): boolean {
     const entry = this.map.get(led);
     if (!entry) return false;
-    let next: NormalLedState;
-    try {
-      next = normalizeLedState(state);
-    } catch (e) {
-      this.onError(new Error(`${this.name}: ${led}: ${(e as Error).message}`));
-      return true;
-    }
-    if (sameLedState(entry.state, next)) return true;
+    const next = nextLedState(this.name, led, entry.state, state, this.onError);
+    if (!next) return true;
     this.clock.clearTimer(entry.timer);
     entry.timer = undefined;
     entry.state = next;

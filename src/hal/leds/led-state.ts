@@ -21,3 +21,24 @@ export function sameLedState(a: NormalLedState | undefined, b: NormalLedState): 
   if (!a || a.kind !== b.kind) return false;
   return a.kind !== 'blink' || b.kind !== 'blink' || (a.onMs === b.onMs && a.offMs === b.offMs);
 }
+
+/**
+ * The state an LED driver must move `led` to, or undefined when there is nothing to do: the state is the
+ * one it already has, or it is malformed (reported through onError, never thrown at the phone).
+ */
+export function nextLedState(
+  driver: string,
+  led: string,
+  current: NormalLedState | undefined,
+  state: LedState,
+  onError: (error: Error) => void,
+): NormalLedState | undefined {
+  let next: NormalLedState;
+  try {
+    next = normalizeLedState(state);
+  } catch (e) {
+    onError(new Error(`${driver}: ${led}: ${(e as Error).message}`));
+    return undefined;
+  }
+  return sameLedState(current, next) ? undefined : next;
+}

@@ -9,7 +9,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MissingHardwareError, type LedDriver, type LedState } from '../hal-types.js';
 import { resolveRoots, type HalRoots } from '../input/sysfs-roots.js';
-import { normalizeLedState, sameLedState, type NormalLedState } from './led-state.js';
+import { nextLedState, type NormalLedState } from './led-state.js';
 
 /** The descriptor's sysfs LEDs (minus `driver`): phone LED name → LED class device name. */
 export interface SysfsLedsOptions {
@@ -69,14 +69,8 @@ class SysfsLeds implements LedDriver {
   set(led: string, state: LedState): boolean {
     const entry = this.map.get(led);
     if (!entry) return false;
-    let next: NormalLedState;
-    try {
-      next = normalizeLedState(state);
-    } catch (e) {
-      this.onError(new Error(`${this.name}: ${led}: ${(e as Error).message}`));
-      return true;
-    }
-    if (sameLedState(entry.state, next)) return true;
+    const next = nextLedState(this.name, led, entry.state, state, this.onError);
+    if (!next) return true;
     try {
       this.#apply(entry, next);
       entry.state = next;
