@@ -1,0 +1,120 @@
+/**
+ * One simulated phone: the real firmware (startPhone) with simulated drivers — a FrameStream display the
+ * page paints, an input source and LEDs the page drives and shows (sim-drivers.ts), a WAV "microphone" — plus what the page shows beside the screen: the SIP messages the phone
+ * sent and received (a capped history, so a page opened late still sees the registration).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load.js';
+import { startPhone, type RunningPhone } from '../../src/app/phone.js';
+import { FrameStream } from '../../src/ui/display/frame-stream.js';
+import { SHELL_LINE_KEYS } from '../../src/ui/screens/shell.js';
+import { extensionOf, type SimAudio } from './options.js';
+import { ensureToneWav } from './tone.js';
+import { instanceIdFor } from './identity.js';
+import { SimInputSource, SimLedDriver } from './sim-drivers.js';
+
+export const SCREEN_WIDTH = 800;
+export const SCREEN_HEIGHT = 480;
+/** SIP messages kept per phone for pages that connect later. */
+export const SIP_HISTORY = 200;
+
+export interface SipLogEntry {
+  readonly at: number;
+  readonly direction: 'in' | 'out';
+  readonly peer: string;
+  readonly text: string;
+}
+
+export interface SimPhoneSpec {
+  readonly name: string;
+  /** Position on the page (0-based): gives the extension and the RTP port range. */
+  readonly index: number;
+  /** Every phone of the simulator (for the extension dial plan). */
+  readonly allNames: readonly string[];
+  readonly password: string;
+  readonly proxy: string;
+  readonly domain: string;
+  readonly dataDir: string;
+  readonly audio: SimAudio;
+  readonly hotline?: string;
+}
+
+export interface SimPhone {
+  readonly name: string;
+  readonly aor: string;
+  readonly extension: string;
+  readonly hotline?: string;
+  readonly apiUrl: string;
+  readonly phone: RunningPhone;
+  readonly display: FrameStream;
+  /** The page's keys, touches and hook go in here (the phone reads it like a board's keypad driver). */
+  readonly input: SimInputSource;
+  /** The phone lights these like a board's LEDs. */
+  readonly leds: SimLedDriver;
+  readonly lineKeys: number;
+  /** The last SIP_HISTORY messages, oldest first. */
+  sipHistory(): readonly SipLogEntry[];
+  /** Every SIP message from now on; returns the unsubscribe function. */
+  onSip(listener: (m: SipLogEntry) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** Config of one simulated phone: everything on 127.0.0.1, extensions 101… dial the other phones. */
+export function simPhoneConfig(s: SimPhoneSpec): unknown {
+  const rules = s.allNames.map((n, i) => ({ pattern: `^${extensionOf(i)}$`, replace: `sip:${n}@${s.domain}`, description: `extension of ${n}` }));
+  const rtpBase = 16384 + s.index * 200;
+  return {
+    account: { aor: `sip:${s.name}@${s.domain}`, password: s.password, proxy: s.proxy, displayName: s.name[0]!.toUpperCase() + s.name.slice(1) },
+    api: { port: 0, host: '127.0.0.1' },
+    sip: { listenPort: 0, listenAddress: '127.0.0.1', contactHost: '127.0.0.1' },
+    media: { rtpPortMin: rtpBase, rtpPortMax: rtpBase + 199 },
+    audio: s.audio === 'tone' ? { device: 'wav', wavSource: ensureToneWav(join(s.dataDir, 'voice.wav'), s.index * 4) } : { device: 'null' },
+    dialPlan: { rules },
+    calls: s.hotline !== undefined ? { hotline: s.hotline, idleResetS: 60 } : {},
+    storage: { dataDir: s.dataDir },
+    device: { instanceId: instanceIdFor(s.name) },
+  };
+}
+
+export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
+  mkdirSync(s.dataDir, { recursive: true });
+  const config = parseConfig(simPhoneConfig(s), `simulated phone ${s.name}`);
+  const display = new FrameStream(SCREEN_WIDTH, SCREEN_HEIGHT, { encoding: 'png' });
+  const input = new SimInputSource(s.name);
+  const leds = new SimLedDriver(s.name, SHELL_LINE_KEYS);
+  const phone = await startPhone(config, { display, lineKeys: SHELL_LINE_KEYS, inputs: [input], leds: [leds] });
+
+  // Subscribed right after startPhone, before any I/O happened: the first REGISTER is in the history.
+  const history: SipLogEntry[] = [];
+  const listeners = new Set<(m: SipLogEntry) => void>();
+  const unsubscribe = phone.sip.socket.onMessage((m) => {
+    const entry: SipLogEntry = { at: Date.now(), direction: m.direction, peer: m.peer, text: m.text };
+    history.push(entry);
+    if (history.length > SIP_HISTORY) history.splice(0, history.length - SIP_HISTORY);
+    for (const l of listeners) l(entry);
+  });
+
+  return {
+    name: s.name,
+    aor: config.account.aor,
+    extension: extensionOf(s.index),
+    ...(s.hotline !== undefined ? { hotline: s.hotline } : {}),
+    apiUrl: `http://127.0.0.1:${phone.apiPort}`,
+    phone,
+    display,
+    input,
+    leds,
+    lineKeys: SHELL_LINE_KEYS,
+    sipHistory: () => history,
+    onSip(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async stop() {
+      await phone.stop(1500);
+      unsubscribe();
+      listeners.clear();
+    },
+  };
+}
