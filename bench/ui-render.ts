@@ -4,6 +4,9 @@
 //   full + fbdev      the same plus reading the pixels and writing an RGB565 framebuffer (a temp file)
 //   partial redraw    one label changed (a clock tick): render + flush of its rect to the framebuffer
 //   key → frame       key event pushed → frame flushed, real clock and 30 fps cap, keys spaced like a human
+//   phone key → frame the real phone screens (wireUi over a call core with fake signaling): a digit on the idle
+//                     screen rebuilds it as the dialer, renders and writes the framebuffer; the wait for the
+//                     30 fps frame slot (≤ 33 ms, fake clock here) is not counted
 // Targets on the dev machine: full ≤ 8 ms, partial ≤ 1 ms, key → frame ≤ 30 ms. Prints figures; asserts nothing.
 //   node dist/bench/ui-render.js        (BENCH_RUNS=500 for more)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,12 @@ import { Ui } from '../src/ui/core/ui.js';
 import type { Display } from '../src/ui/display/display.js';
 import { FbdevDisplay } from '../src/ui/display/fbdev-display.js';
 import { buildSampleScreen } from '../src/ui/sample-screen.js';
+import { wireUi } from '../src/app/ui-wiring.js';
+import { configSchema } from '../src/config/schema.js';
+import { PresenceModel } from '../src/phone/presence.js';
+import { Colleagues } from '../src/phone/colleagues.js';
+import { InMemoryCallLog } from '../src/phone/call-log.js';
+import { callRig } from '../test/harness/call-rig.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 
@@ -108,6 +117,40 @@ async function main(): Promise<void> {
       report('key → frame', latency, 30);
       ui.stop();
       clearInterval(keepAlive);
+    }
+    // The phone's own screens: idle → dialer on a digit, back to idle on clear.
+    {
+      const fb = makeFb(dir);
+      let flushedAt = 0;
+      const display: Display = { width: 800, height: 480, flush: (rects, pixels) => (fb.flush(rects, pixels), (flushedAt = performance.now())) };
+      const rig = callRig({ start: Date.UTC(2026, 10, 25, 0, 41, 0) });
+      const config = configSchema.parse({ account: { aor: 'sip:alice@example.com', password: 'x' }, api: { port: 0 } });
+      const phone = wireUi({
+        config,
+        registration: () => ({ state: 'registered', aor: 'sip:alice@example.com' }),
+        calls: rig.calls,
+        keypad: rig.keypad,
+        presence: new PresenceModel({ clock: rig.clock }),
+        colleagues: new Colleagues([{ name: 'Bob', uri: 'sip:bob@example.com', blf: true }]),
+        callLog: new InMemoryCallLog(),
+        clock: rig.clock,
+        display,
+      });
+      rig.clock.advance(100);
+      const latency: number[] = [];
+      for (let i = 0; i < Math.min(RUNS, 100); i++) {
+        const t0 = performance.now();
+        phone.input({ type: 'key', code: String(1 + (i % 9)), down: true });
+        rig.clock.advance(40);
+        latency.push(flushedAt - t0);
+        phone.input({ type: 'key', code: 'back', down: true });
+        rig.keypad.press('clear');
+        phone.refresh();
+        rig.clock.advance(40);
+      }
+      report('phone key → frame', latency, 30);
+      phone.stop();
+      fb.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
