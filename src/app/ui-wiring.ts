@@ -14,6 +14,7 @@ import { Ui, PngDisplay, encodePng, themeByName, type Display, type Theme } from
 import type { ThemeName } from '../ui/core/theme.js';
 import type { HalInputEvent } from '../hal/hal-types.js';
 import { PhoneShell, setupScreenFonts } from '../ui/screens/shell.js';
+import { NOTICE_SHOW_MS } from '../ui/screens/idle.js';
 import type { DirectoryView, PhoneIntent, PhoneView, RegistrationView, ScreenKind } from '../ui/screens/phone-view.js';
 import type { PhoneDirectory } from './directory-wiring.js';
 import type { ManualState } from '../phone/presence.js';
@@ -250,8 +251,18 @@ export function wireUi(s: UiSources): PhoneUi {
   };
   // The shell asks for a fresh view when it navigates (the call log is read only while it shows).
   const shell: PhoneShell = new PhoneShell(ui, act, { view });
+  // A failed call's notice shows on idle for a while: redraw once it is due to go.
+  let noticeTimer: ReturnType<Clock['setTimer']> | undefined;
+  let stopped = false;
   const refresh = (): void => {
-    shell.show(view());
+    // Late events (a JsSIP transaction ending after the phone stopped) must not draw on a closed phone.
+    if (stopped) return;
+    const v = view();
+    shell.show(v);
+    s.clock.clearTimer(noticeTimer);
+    noticeTimer = undefined;
+    const notice = v.calls.notice;
+    if (notice && v.now - notice.at < NOTICE_SHOW_MS) noticeTimer = s.clock.setTimer(notice.at + NOTICE_SHOW_MS - v.now + 1, refresh);
   };
   refresh();
   // The clock (and a call's timer) move on their own: once a second while a call is up, else each minute.
@@ -279,7 +290,9 @@ export function wireUi(s: UiSources): PhoneUi {
     refresh,
     screenKind: () => shell.kind,
     stop() {
+      stopped = true;
       s.clock.clearTimer(timer);
+      s.clock.clearTimer(noticeTimer);
       shell.nav.stop();
       ui.stop();
     },

@@ -257,11 +257,9 @@ describe('simulator page in Chromium', { skip, timeout: 120_000 }, () => {
     }),
   );
 
-  // The call core has the notice (checked above) but the idle screen does not draw calls.notice yet, so
-  // bob's screen after the refusal is pixel for pixel his idle screen. A todo until src/ui/screens/idle.ts shows it.
+  // The call core has the notice (checked above); the idle screen shows it for a few seconds.
   test(
     'bob\'s screen shows the refusal (differs from his plain idle screen)',
-    { todo: 'the idle screen does not show the call core\'s notice yet' },
     async () => {
       assert.ok(bobBeforeDnd, 'the DND test ran');
       assert.notEqual(await canvasPrint('bob'), bobBeforeDnd, 'bob\'s screen looks exactly as before he dialed');

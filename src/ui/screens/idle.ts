@@ -9,7 +9,7 @@ import type { MessageKey } from '../i18n/catalog.js';
 import { Container } from '../widgets/container.js';
 import { problemBanner } from './errors.js';
 import { Icon, type Presence } from '../widgets/icon.js';
-import { uriForDisplay } from './phone-view.js';
+import { type PhoneView, uriForDisplay } from './phone-view.js';
 import { type ScreenBuilder, type ScreenContext, banner, iconLine, softkey, textLine } from './screen-kit.js';
 
 /** The status-bar dot for each presence state (the toolkit has four colors). */
@@ -33,6 +33,18 @@ export function presenceKey(state: PresenceStateName): `presence.${PresenceState
   return `presence.${state}`;
 }
 
+/**
+ * How long the idle screen shows why the last call failed ("Busy", "Declined"), as desk phones do for a
+ * few seconds after the busy tone starts; the phone redraws when it runs out.
+ */
+export const NOTICE_SHOW_MS = 8_000;
+
+/** The call core's last notice, while it is recent enough to show on the idle screen. */
+export function recentNotice(view: PhoneView): string | undefined {
+  const n = view.calls.notice;
+  return n && view.now - n.at < NOTICE_SHOW_MS ? n.text : undefined;
+}
+
 export const buildIdleScreen: ScreenBuilder = (ctx) => {
   const { view, t, theme } = ctx;
   const c = theme.colors;
@@ -48,6 +60,9 @@ export const buildIdleScreen: ScreenBuilder = (ctx) => {
   body.add(textLine(who, { fontSize: theme.fontSize.title, fontWeight: 'bold' }, { flexShrink: 0 }));
   body.add(presenceLine(ctx));
   body.add(problemBanner(ctx) ?? registrationLine(ctx));
+  const notice = recentNotice(view);
+  // The core's words (not catalog keys yet), as the in-call screen shows them.
+  if (notice) body.add(banner(notice, c.danger, c.dangerText, 'close'));
 
   // What is waiting, most urgent first.
   const missed = Math.max(0, Math.floor(view.missedCalls ?? 0));
