@@ -194,6 +194,7 @@ export async function openBoardDevices(board: BoardDescriptor, deps: { clock: Cl
     lineKeys: board.features.lineKeys,
     features: { touch: board.features.touch, kiosk: board.features.kiosk },
     boardName: board.name,
+    boardAudio: board.audio,
     close,
   };
 }

@@ -33,6 +33,8 @@ import { wireHardware, type BoardDrivers } from './hardware-wiring.js';
 import { phoneLamps, type Lamp } from '../phone/lamps.js';
 import { SHELL_LINE_KEYS } from '../ui/screens/shell.js';
 import type { Display } from '../ui/index.js';
+import type { BoardAudio } from '../config/board-schema.js';
+import type { AudioDevice } from '../media/audio/audio-port.js';
 import { wireColleagues, type PhoneColleagues } from './colleagues-wiring.js';
 import { wirePresence, type PhonePresence } from './presence-wiring.js';
 import { phoneAudioDevice } from './audio-device.js';
@@ -94,6 +96,10 @@ export interface PhoneDevices extends BoardDrivers {
   /** What the board has: a touch screen (on-screen keyboard) and whether it is a kiosk (hotline only). */
   readonly features?: { readonly touch: boolean; readonly kiosk: boolean };
   readonly boardName?: string;
+  /** The board's sound device, used when `audio.device` is `board` (the default). */
+  readonly boardAudio?: BoardAudio;
+  /** A sound device that wins over config and board (the simulator's page: the browser's microphone and speakers). */
+  readonly audio?: AudioDevice;
 }
 
 export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}): Promise<RunningPhone> {
@@ -101,7 +107,7 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
   const sip = await createSipStack(config);
   const domain = config.account.aor.replace(/^sips?:/i, '').split('@')[1]!.split(/[;?]/)[0]!;
 
-  const mixer = phoneAudioDevice(config);
+  const mixer = phoneAudioDevice(config, devices);
   const engine = new MediaEngine({ media: config.media, audioDevice: mixer, localAddress: sip.contactHost });
   const uninstall = engine.install(globalThis);
   const sounds = new LocalSoundPlayer({ device: mixer.deviceFor('local-sound') });
