@@ -2,6 +2,7 @@
  * The board's drivers wired to the phone: every input source feeds the screens (keys, touch) and the call
  * core (hook), the phone's lamps drive every LED driver (each lights the LEDs it has), and input or a
  * ringing call wakes the dimmed backlight. A failing driver is logged and the phone goes on with the others.
+ * The drivers belong to whoever opened them (src/app/board-devices.ts): stopping the wiring leaves them open.
  */
 import type { Backlight, HalInputEvent, InputSource, LedDriver, LedState } from '../hal/hal-types.js';
 import type { Lamp } from '../phone/lamps.js';
@@ -38,7 +39,7 @@ export interface BoardDrivers {
   readonly dimmer?: { poke(): void; stop(): void };
 }
 
-export function wireHardware(drivers: BoardDrivers, to: HardwareTargets): { stop(): Promise<void> } {
+export function wireHardware(drivers: BoardDrivers, to: HardwareTargets): { stop(): void } {
   const unsubscribe: (() => void)[] = [];
   for (const source of drivers.inputs ?? []) {
     unsubscribe.push(
@@ -70,13 +71,11 @@ export function wireHardware(drivers: BoardDrivers, to: HardwareTargets): { stop
   apply(to.lamps());
   unsubscribe.push(to.onLamps(apply));
   return {
-    async stop() {
+    stop() {
       for (const u of unsubscribe) u();
-      drivers.dimmer?.stop();
-      // Lamps off on the way out: a stopped phone must not show a stale message lamp.
+      // Lamps off on the way out: a stopped phone must not show a stale message lamp. The drivers stay open:
+      // whoever opened them closes them (a hot-desk sign-in starts the next phone on the same drivers).
       for (const driver of drivers.leds ?? []) for (const led of driver.leds) driver.set(led, 'off');
-      const all = [...(drivers.inputs ?? []), ...(drivers.leds ?? []), ...(drivers.backlight ? [drivers.backlight] : [])];
-      await Promise.allSettled(all.map((d) => d.close()));
     },
   };
 }

@@ -27,7 +27,7 @@ import { presenceRoutes } from '../api/presence-routes.js';
 import { colleagueRoutes } from '../api/colleague-routes.js';
 import { directoryRoutes } from '../api/directory-routes.js';
 import { wireDirectory } from './directory-wiring.js';
-import { wireUi, type PhoneUi } from './ui-wiring.js';
+import { wireUi, type HotDeskSignIn, type PhoneUi } from './ui-wiring.js';
 import { inputRoutes } from '../api/input-routes.js';
 import { wireHardware, type BoardDrivers } from './hardware-wiring.js';
 import { phoneLamps, type Lamp } from '../phone/lamps.js';
@@ -62,7 +62,7 @@ export interface RunningPhone {
 }
 
 /** systemd's StateDirectory= when run as the service, else the user's XDG state folder. */
-function dataDirOf(config: PhoneConfig): string {
+export function dataDirOf(config: PhoneConfig): string {
   return config.storage.dataDir ?? process.env.STATE_DIRECTORY ?? join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'sipdesk');
 }
 
@@ -102,7 +102,12 @@ export interface PhoneDevices extends BoardDrivers {
   readonly audio?: AudioDevice;
 }
 
-export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}): Promise<RunningPhone> {
+export interface PhoneSessionHooks {
+  /** Hot desking: the sign-in screen and Settings → Account's sign-out (src/app/phone-session.ts). */
+  readonly signIn?: HotDeskSignIn;
+}
+
+export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}, hooks: PhoneSessionHooks = {}): Promise<RunningPhone> {
   const dataDir = dataDirOf(config);
   const sip = await createSipStack(config);
   const domain = config.account.aor.replace(/^sips?:/i, '').split('@')[1]!.split(/[;?]/)[0]!;
@@ -228,6 +233,7 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
     directory,
     setPresence: (state) => presence.setManual(state),
     setPresenceNote: (note) => presence.setNote(note),
+    ...(hooks.signIn ? { signIn: hooks.signIn } : {}),
   });
   // The screen follows the phone: any change of calls, presence, colleagues or registration redraws it.
   calls.onChange(() => screen.refresh());
@@ -284,7 +290,7 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
     colleagues.stop();
     directory.close();
     idle.stop();
-    await hardware.stop();
+    hardware.stop();
     screen.stop();
     presence.model.shutdown();
     await sip.socket.close();
@@ -316,7 +322,7 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
         colleagues.stop();
         directory.close();
         idle.stop();
-        await hardware.stop();
+        hardware.stop();
         screen.stop();
         // Sign-out: our presence leaves the server before the registration does (RFC 3903 removal).
         await presence.shutdown(Math.min(1000, unregisterTimeoutMs));

@@ -35,6 +35,19 @@ export interface PhoneUi {
   stop(): void;
 }
 
+/** Hot desking (src/app/phone-session.ts): who is signed in, and the ways in and out. */
+export interface HotDeskSignIn {
+  /** Nobody is signed in: the sign-in screen takes the phone. */
+  readonly required: () => boolean;
+  /** The user signed in, for Settings → Account and its Sign-out key. */
+  readonly signedInAs?: () => string | undefined;
+  /** Why the last sign-in failed (shown on the sign-in screen), if it did. */
+  readonly lastError?: () => string | undefined;
+  /** Rejects with the reason to show when the sign-in is refused at once. */
+  readonly submit: (user: string, pin: string) => Promise<void>;
+  readonly signOut: () => void;
+}
+
 export interface UiSources {
   readonly config: PhoneConfig;
   readonly registration: () => RegistrationView;
@@ -64,7 +77,7 @@ export interface UiSources {
   /** PIN that unlocks a locked phone (none: Lock is not offered). */
   readonly lockPin?: string;
   /** Hot desking: called with the sign-in form; the promise's error text is shown on the sign-in screen. */
-  readonly signIn?: { readonly required: () => boolean; readonly submit: (user: string, pin: string) => Promise<void> };
+  readonly signIn?: HotDeskSignIn;
   /** Read-only facts for the admin section (transport, API address, instance id…). */
   /** The user chose a theme or language (Settings → Display): the app keeps it across restarts. */
   readonly onDisplayChange?: (display: { theme: ThemeName; locale: Locale }) => void;
@@ -100,6 +113,8 @@ export function wireUi(s: UiSources): PhoneUi {
     const now = s.clock.now();
     const route = shell.route?.screen;
     const signInRequired = s.signIn?.required() ?? false;
+    const signedInAs = s.signIn?.signedInAs?.();
+    const lastSignInError = signInError ?? s.signIn?.lastError?.();
     return {
       registration: s.registration(),
       calls: s.calls.snapshot(),
@@ -124,7 +139,11 @@ export function wireUi(s: UiSources): PhoneUi {
       voicemailConfigured: s.voicemailNumber !== undefined,
       ...(s.board?.touch === false ? { touch: false } : {}),
       lock: { locked, failed: lockFailed, pinSet: s.lockPin !== undefined && s.lockPin !== '' },
-      ...(signInRequired ? { signIn: { required: true, busy: signInBusy, ...(signInError ? { error: signInError } : {}) } } : {}),
+      ...(signInRequired
+        ? { signIn: { required: true, busy: signInBusy, ...(lastSignInError ? { error: lastSignInError } : {}) } }
+        : signedInAs !== undefined
+          ? { signIn: { required: false, user: signedInAs } }
+          : {}),
       ...(s.board?.kiosk && hotline !== undefined ? { kiosk: { hotlineLabel: s.kioskLabel ?? hotline, ...(s.brand ? { brand: s.brand } : {}) } } : {}),
       ...(failure && now - failure.at < FAILURE_SHOWN_MS ? { failure } : {}),
     };
@@ -233,6 +252,7 @@ export function wireUi(s: UiSources): PhoneUi {
             refresh();
           });
           break;
+        case 'sign-out': s.signIn?.signOut(); break;
         case 'dialer': s.keypad.press(intent.key); break;
         case 'dnd': s.calls.setDnd(intent.on); break;
         case 'hook': s.calls.hook(intent.offHook); break;

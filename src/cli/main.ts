@@ -10,7 +10,8 @@
 import { parseArgs } from 'node:util';
 import JsSIP from 'jssip';
 import { loadConfigFile, ConfigError } from '../config/load.js';
-import { startPhone } from '../app/phone.js';
+import type { RunningPhone } from '../app/phone.js';
+import { startPhoneSession } from '../app/phone-session.js';
 import { openBoardDevices, BoardHardwareError } from '../app/board-devices.js';
 import { createSdNotifier } from '../app/sd-notify.js';
 import { loadBoard } from '../config/board-load.js';
@@ -67,16 +68,21 @@ async function run(argv: string[]): Promise<number> {
       process.exit(1);
     },
   });
-  const phone = await startPhone(config, devices);
-  notify.ready(`control API on port ${phone.apiPort}`);
+  const session = await startPhoneSession(config, devices);
+  notify.ready(`control API on port ${session.current().apiPort}`);
   notify.startWatchdog();
-  const confirmWhenRegistered = (): void => {
-    if (phone.sip.status().state !== 'registered') return;
-    notify.status(`registered as ${config.account.aor}`);
-    void gate.healthy();
+  // Registered (as whoever is signed in, with hot desking) proves a freshly installed update good.
+  const watchRegistration = (phone: RunningPhone): void => {
+    const confirmWhenRegistered = (): void => {
+      if (phone.sip.status().state !== 'registered') return;
+      notify.status(`registered as ${phone.sip.status().aor}`);
+      void gate.healthy();
+    };
+    phone.sip.registration.on('state', confirmWhenRegistered);
+    confirmWhenRegistered();
   };
-  phone.sip.registration.on('state', confirmWhenRegistered);
-  confirmWhenRegistered();
+  watchRegistration(session.current());
+  session.onPhone(watchRegistration);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info(`${signal}: unregistering and stopping`);
@@ -85,10 +91,13 @@ async function run(argv: string[]): Promise<number> {
       gate.cancel();
       // Hard stop if anything hangs: the 2 s promise to systemd matters more than a clean close.
       setTimeout(() => process.exit(0), 1900).unref();
-      phone.stop(1500).then(resolve, (err: Error) => {
-        log.error(`stop failed: ${err.message}`);
-        resolve();
-      });
+      session
+        .stop(1500)
+        .then(() => devices.close())
+        .then(resolve, (err: Error) => {
+          log.error(`stop failed: ${err.message}`);
+          resolve();
+        });
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);

@@ -34,6 +34,11 @@ export const accountSchema = z.strictObject({
   registrar: sipUri.optional(),
   /** Requested registration lifetime in seconds (default 600). */
   expires: seconds(10, 86400).default(600),
+  /**
+   * Hot desking: this account is the phone's common-area line while nobody is signed in; a user signs in
+   * on the screen with user name and PIN and gets the phone as sip:<user>@<this domain> (PIN = password).
+   */
+  hotDesking: z.boolean().default(false),
 });
 
 export const apiSchema = z.strictObject({

@@ -47,6 +47,8 @@ export interface KamailioOptions {
   resourceLists?: readonly ResourceList[];
   /** Extra users (password "secret") besides alice, bob, carol, dave. */
   users?: readonly string[];
+  /** Users with a password of their own (a hot-desking PIN), e.g. { erin: '4321' }. */
+  passwords?: Readonly<Record<string, string>>;
   /** Also listen for TLS (a test PKI is made unless `pki` is given). */
   tls?: boolean;
   pki?: TestPki;
@@ -215,12 +217,12 @@ function createRlsTextDatabase(dir: string): void {
   writeFileSync(join(db, 'version'), `${wanted.join('\n')}\n`);
 }
 
-async function createDatabase(dir: string, users: readonly string[], domain: string, resourceLists: readonly ResourceList[]): Promise<void> {
+async function createDatabase(dir: string, users: readonly string[], domain: string, resourceLists: readonly ResourceList[], passwords: Readonly<Record<string, string>> = {}): Promise<void> {
   const schemas = '/usr/share/kamailio/db_sqlite';
   const schemaFiles = ['standard-create.sql', 'auth_db-create.sql', 'presence-create.sql', ...(resourceLists.length > 0 ? ['rls-create.sql'] : [])];
   const sql = [
     ...schemaFiles.map((f) => readFileSync(join(schemas, f), 'utf8')),
-    ...users.map((u) => `INSERT INTO subscriber(username,domain,password) VALUES('${u}','${domain}','${TEST_PASSWORD}');`),
+    ...users.map((u) => `INSERT INTO subscriber(username,domain,password) VALUES('${u}','${domain}','${passwords[u] ?? TEST_PASSWORD}');`),
     ...rlsServicesRows(resourceLists, domain),
     // WAL (kept in the file): the presence module writes while auth_db reads credentials; in rollback-journal
     // mode such a read fails "database is locked" and a correct REGISTER is answered 401.
@@ -283,7 +285,10 @@ export async function startKamailio(options: KamailioOptions): Promise<Kamailio>
     .replaceAll('@AUTH_ALGORITHM@', authAlgorithm)
     .replace(/^@DEFINES@$/m, defines);
   writeFileSync(configFile, config);
-  await createDatabase(dir, users, KAMAILIO_IP, resourceLists);
+  for (const [u, pw] of Object.entries(options.passwords ?? {})) {
+    if (!users.includes(u) || !/^[A-Za-z0-9]+$/.test(pw)) throw new Error(`startKamailio: password for ${JSON.stringify(u)} needs the user in users and letters/digits only`);
+  }
+  await createDatabase(dir, users, KAMAILIO_IP, resourceLists, options.passwords);
   if (resourceLists.length > 0) createRlsTextDatabase(dir);
 
   const logFile = join(dir, 'kamailio.log');

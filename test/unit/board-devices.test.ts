@@ -104,7 +104,7 @@ test('rpi4-desk on stand-in sysfs and dev trees: keypad, hook, LEDs, backlight a
     await until('the backlight back up', () => brightness() === '255');
 
     const fbSizeBefore = statSync(path.join(roots.dev, 'fb0')).size;
-    await wired.stop();
+    wired.stop();
     assert.equal(led('sipdesk:red:mute', 'brightness'), '0', 'lamps go dark when the phone stops');
     assert.equal(statSync(path.join(roots.dev, 'fb0')).size, fbSizeBefore, 'the framebuffer is written in place, never grown');
     await opened.close();
@@ -148,5 +148,5 @@ test('the sim board: simulated keys reach the phone and lamps reach the simulate
   for (const l of listeners) l(lamps);
   assert.equal(opened.sim.leds.get('line1'), 'off');
   assert.deepEqual(opened.sim.leds.get('message'), ledStateOf('blink'));
-  await wired.stop();
+  wired.stop();
 });

@@ -251,6 +251,7 @@ export const en = {
   'signIn.pin': 'PIN',
   'signIn.next': 'Next',
   'signIn.submit': 'Sign in',
+  'signIn.signOut': 'Sign out',
   'signIn.busy': 'Signing in…',
 
   // Kiosk

@@ -233,6 +233,7 @@ export const ko: Catalog = {
   'signIn.pin': 'PIN',
   'signIn.next': '다음',
   'signIn.submit': '로그인',
+  'signIn.signOut': '로그아웃',
   'signIn.busy': '로그인 중…',
 
   'kiosk.call': '전화 걸기',

@@ -140,6 +140,7 @@ export type PhoneIntent =
   | { readonly type: 'dnd'; readonly on: boolean }
   | { readonly type: 'voicemail' }
   | { readonly type: 'hook'; readonly offHook: boolean }
+  | { readonly type: 'sign-out' }
   | { readonly type: 'dialer'; readonly key: DigitKey | 'dial' | 'back' | 'clear' }
   | { readonly type: 'line-key'; readonly index: number }
   | { readonly type: 'open'; readonly screen: ScreenRequest }

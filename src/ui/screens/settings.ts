@@ -13,7 +13,7 @@ import { entry } from './entry.js';
 import { problemBanner, registrationCause } from './errors.js';
 import type { MenuScreen } from './phone-view.js';
 import { uriForDisplay } from './phone-view.js';
-import { type ScreenBuilder, type ScreenContext, backKey, iconLine, menuList, screenBody, textLine } from './screen-kit.js';
+import { type ScreenBuilder, type ScreenContext, backKey, iconLine, menuList, screenBody, softkey, textLine } from './screen-kit.js';
 
 export const buildSettingsScreen: ScreenBuilder = (ctx) => {
   const { view, t } = ctx;
@@ -72,7 +72,9 @@ export const buildAccountSettings: ScreenBuilder = (ctx) => {
   if (cause) rows.push([t.t('settings.cause'), t.t(`cause.${cause}`)]);
   if (r.state === 'registered' && r.expires !== undefined) rows.push([t.t('settings.expires'), t.t('settings.seconds', { count: r.expires })]);
   body.add(facts(ctx, rows));
-  return { title: t.t('settings.account'), body, wide: true, softkeys: [undefined, undefined, undefined, backKey(ctx)] };
+  // Hot desking: whoever signed in can sign out, and the phone asks for the next user.
+  const signOut = view.signIn?.user !== undefined ? softkey(ctx, t.t('signIn.signOut'), { type: 'sign-out' }) : undefined;
+  return { title: t.t('settings.account'), body, wide: true, softkeys: [signOut, undefined, undefined, backKey(ctx)] };
 };
 
 export const buildNetworkSettings: ScreenBuilder = (ctx) => {
