@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ApiError, parseBody, type Route } from './http-server.js';
 import type { CallControl } from '../phone/call-control.js';
 import { act } from './call-routes.js';
+import { pickUp } from '../phone/line-keys.js';
 import type { Colleagues } from '../phone/colleagues.js';
 
 export interface ColleagueRouteOptions {
@@ -31,18 +32,7 @@ export function colleagueRoutes(colleagues: Colleagues, calls: CallControl, o: C
         const { uri } = parseBody(z.strictObject({ uri: z.string().min(1).max(256) }), req.body);
         const contact = colleagues.find(uri);
         if (contact === undefined) throw new ApiError(404, `no contact ${uri}`);
-        if (contact.lamp !== 'ringing') throw new ApiError(409, `${contact.name} has no ringing call to pick up`);
-        if (o.pickup.mode === 'code') {
-          // The PBX's directed pickup: code + the extension's user part (Asterisk/FreePBX "**2001").
-          const user = contact.uri.replace(/^sips?:/i, '').split('@')[0]!;
-          return placed(() => calls.dial(`${o.pickup.code}${user}`));
-        }
-        const r = contact.ringing;
-        if (r?.callerTarget === undefined || r.remoteTag === undefined || r.localTag === undefined) {
-          throw new ApiError(409, `${contact.name}'s ringing call cannot be picked up by Replaces: its dialog state names no caller target or tags`);
-        }
-        // The caller's early dialog, as the caller's UA sees it: its To tag is the extension's tag.
-        return placed(() => calls.pickup(r.callerTarget!, { callId: r.callId, toTag: r.localTag!, fromTag: r.remoteTag! }));
+        return placed(() => pickUp(calls, contact, o.pickup));
       },
     },
     {

@@ -13,7 +13,8 @@ import type { Colleagues } from '../phone/colleagues.js';
 import { Ui, PngDisplay, encodePng, themeByName, type Display, type Theme } from '../ui/index.js';
 import type { ThemeName } from '../ui/core/theme.js';
 import type { HalInputEvent } from '../hal/hal-types.js';
-import { PhoneShell, setupScreenFonts } from '../ui/screens/shell.js';
+import { PhoneShell, SHELL_LINE_KEYS, setupScreenFonts } from '../ui/screens/shell.js';
+import { pressLineKey } from '../phone/line-keys.js';
 import { NOTICE_SHOW_MS } from '../ui/screens/idle.js';
 import type { DirectoryView, PhoneIntent, PhoneView, RegistrationView, ScreenKind } from '../ui/screens/phone-view.js';
 import type { PhoneDirectory } from './directory-wiring.js';
@@ -260,8 +261,11 @@ export function wireUi(s: UiSources): PhoneUi {
           if (s.voicemailNumber === undefined) log.info('message key: no voicemail number configured (colleagues.voicemail.number)');
           else s.calls.dial(s.voicemailNumber);
           break;
-        // Line keys (a line or contact action) are not mapped yet: said in the log, not silently dropped.
-        default: log.info(`${intent.type}: not on this firmware's screens yet`);
+        case 'line-key':
+          pressLineKey(intent.index, s.calls, s.colleagues.snapshot(), s.config.colleagues.pickup, SHELL_LINE_KEYS);
+          break;
+        // Navigation intents (open, transfer, forward) are the shell's own; anything else is said in the log.
+        default: log.debug(`${intent.type}: handled by the screens`);
       }
     } catch (err) {
       log.info(`${intent.type}: ${(err as Error).message}`);
