@@ -49,7 +49,11 @@ export interface CallControlSnapshot {
   /** The local sound playing now (ringer, call-waiting beep, ringback, dial/busy/congestion tone), if any. */
   readonly sound?: LocalTone | 'ring';
   /** The last thing worth telling the user ("Busy", "Transfer failed: Declined"), until the next call starts. */
-  readonly notice?: { readonly text: string; readonly callId?: CallId; readonly at: number };
+  /**
+   * Why the last thing failed, for the screens: `kind` and `status` let them say it in the user's language;
+   * `text` is the core's (or the network's) own words, shown when there is nothing better.
+   */
+  readonly notice?: CallNotice;
 }
 
 /** The facts of a call that ended, for the call log. */
@@ -81,6 +85,15 @@ export interface CallControlOptions {
   readonly ownAor: string;
   /** How long the busy/congestion tone plays after a failed call before the phone goes quiet (ms). */
   readonly failureToneMs?: number;
+}
+
+export interface CallNotice {
+  readonly kind: 'call-failed' | 'hold-failed' | 'resume-failed' | 'transfer-failed';
+  /** The SIP status that caused it, when one did. */
+  readonly status?: number;
+  readonly text: string;
+  readonly callId?: CallId;
+  readonly at: number;
 }
 
 export class CallError extends Error {
@@ -492,7 +505,7 @@ export class CallControl {
     const outcome = call.outcome ?? this.#outcomeOf(call, info);
     const reason = call.reason ?? info.reason;
     if (call.answeredAt === undefined && call.direction === 'outgoing' && info.originator !== 'local' && !call.service) {
-      this.#notice = { text: reason ?? 'Call failed', callId: id, at: this.#o.clock.now() };
+      this.#notice = { kind: 'call-failed', ...(status !== undefined ? { status } : {}), text: reason ?? 'Call failed', callId: id, at: this.#o.clock.now() };
       // The caller hears why the call failed, as on any phone: busy tone for busy, congestion otherwise.
       const tone: LocalTone = status === 486 || status === 600 ? 'busy' : 'congestion';
       this.#startFailureTone(tone);
@@ -529,7 +542,7 @@ export class CallControl {
     const call = this.#calls.get(id);
     if (call === undefined) return;
     call.localHold = !hold;
-    this.#notice = { text: hold ? 'Hold failed' : 'Resume failed', callId: id, at: this.#o.clock.now() };
+    this.#notice = { kind: hold ? 'hold-failed' : 'resume-failed', text: hold ? 'Hold failed' : 'Resume failed', callId: id, at: this.#o.clock.now() };
     this.#update();
   }
 
@@ -574,7 +587,7 @@ export class CallControl {
     } else {
       // RFC 5589 §6.1: a failed transfer leaves the transferor with the call; bring the caller back.
       call.transfer = { ...call.transfer, state: 'failed', reason: reason ?? `error ${status}` };
-      this.#notice = { text: `Transfer failed: ${reason ?? status}`, callId: id, at: this.#o.clock.now() };
+      this.#notice = { kind: 'transfer-failed', ...(status !== undefined ? { status } : {}), text: `Transfer failed: ${reason ?? status}`, callId: id, at: this.#o.clock.now() };
       if (call.state === 'connected' && call.localHold && !this.#hasCallInProgress()) this.resume(id);
     }
     this.#update();

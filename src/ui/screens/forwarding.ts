@@ -7,7 +7,7 @@ import type { ListItem } from '../widgets/list.js';
 import { Container } from '../widgets/container.js';
 import { entry } from './entry.js';
 import { uriForDisplay, uriUser } from './phone-view.js';
-import { type ScreenBuilder, backKey, iconLine, menuList, screenBody, textLine } from './screen-kit.js';
+import { type ScreenBuilder, backKey, iconLine, menuList, noticeText, screenBody, textLine } from './screen-kit.js';
 
 const KINDS: readonly ForwardKind[] = ['always', 'busy', 'noAnswer'];
 const LABEL = { always: 'forwarding.always', busy: 'forwarding.busy', noAnswer: 'forwarding.noAnswer' } as const satisfies Record<ForwardKind, string>;
@@ -65,7 +65,7 @@ export const buildForwardEditScreen: ScreenBuilder = (ctx) => {
     textLine(current ? t.t('forwarding.current', { target: uriForDisplay(current) }) : t.t('forwarding.offHint'), { color: theme.colors.textMuted }),
     e.field,
   );
-  if (view.calls.notice) left.add(textLine(view.calls.notice.text, { color: theme.colors.danger, fontWeight: 'bold' }));
+  if (view.calls.notice) left.add(textLine(noticeText(t, view.calls.notice), { color: theme.colors.danger, fontWeight: 'bold' }));
   const body = new Container({ flexDirection: 'row', flexGrow: 1, flexShrink: 1, padding: { x: 16, y: 8 }, gap: 16 }).add(left);
   if (view.touch !== false) body.add(e.dialPad(240).layout({ padding: { top: 4, bottom: 4 } }));
   return {

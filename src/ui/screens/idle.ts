@@ -10,7 +10,8 @@ import { Container } from '../widgets/container.js';
 import { problemBanner } from './errors.js';
 import { Icon, type Presence } from '../widgets/icon.js';
 import { type PhoneView, uriForDisplay } from './phone-view.js';
-import { type ScreenBuilder, type ScreenContext, banner, iconLine, softkey, textLine } from './screen-kit.js';
+import { type ScreenBuilder, type ScreenContext, banner, iconLine, noticeText, softkey, textLine } from './screen-kit.js';
+import type { CallNotice } from '../../phone/call-control.js';
 
 /** The status-bar dot for each presence state (the toolkit has four colors). */
 export function presenceDot(state: PresenceStateName): Presence {
@@ -40,9 +41,9 @@ export function presenceKey(state: PresenceStateName): `presence.${PresenceState
 export const NOTICE_SHOW_MS = 8_000;
 
 /** The call core's last notice, while it is recent enough to show on the idle screen. */
-export function recentNotice(view: PhoneView): string | undefined {
+export function recentNotice(view: PhoneView): CallNotice | undefined {
   const n = view.calls.notice;
-  return n && view.now - n.at < NOTICE_SHOW_MS ? n.text : undefined;
+  return n && view.now - n.at < NOTICE_SHOW_MS ? n : undefined;
 }
 
 export const buildIdleScreen: ScreenBuilder = (ctx) => {
@@ -61,8 +62,7 @@ export const buildIdleScreen: ScreenBuilder = (ctx) => {
   body.add(presenceLine(ctx));
   body.add(problemBanner(ctx) ?? registrationLine(ctx));
   const notice = recentNotice(view);
-  // The core's words (not catalog keys yet), as the in-call screen shows them.
-  if (notice) body.add(banner(notice, c.danger, c.dangerText, 'close'));
+  if (notice) body.add(banner(noticeText(t, notice), c.danger, c.dangerText, 'close'));
 
   // What is waiting, most urgent first.
   const missed = Math.max(0, Math.floor(view.missedCalls ?? 0));

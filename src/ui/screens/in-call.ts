@@ -11,7 +11,7 @@ import { Button } from '../widgets/button.js';
 import { Container } from '../widgets/container.js';
 import { DialPad } from '../widgets/dial-pad.js';
 import { focusedCall, uriForDisplay } from './phone-view.js';
-import { type ScreenBuilder, type ScreenContext, banner, iconLine, partyLines, partyName, softkey, textLine } from './screen-kit.js';
+import { type ScreenBuilder, type ScreenContext, banner, iconLine, noticeText, partyLines, partyName, softkey, textLine } from './screen-kit.js';
 import { ringingCall } from './incoming.js';
 
 export const buildInCallScreen: ScreenBuilder = (ctx) => {
@@ -64,8 +64,7 @@ export const buildInCallScreen: ScreenBuilder = (ctx) => {
   }
 
   const notice = view.calls.notice;
-  // The core's notices are its own words (not yet catalog keys); show them as they come.
-  if (notice) body.add(textLine(notice.text, { color: c.danger, fontWeight: 'bold' }));
+  if (notice) body.add(textLine(noticeText(t, notice), { color: c.danger, fontWeight: 'bold' }));
 
   for (const other of calls) {
     if (other === call || other.state !== 'connected' || (inConference && other.conference)) continue;

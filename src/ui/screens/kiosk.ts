@@ -5,7 +5,7 @@
 import { Button } from '../widgets/button.js';
 import { Container } from '../widgets/container.js';
 import { focusedCall } from './phone-view.js';
-import { type ScreenBuilder, softkey, textLine } from './screen-kit.js';
+import { type ScreenBuilder, noticeText, softkey, textLine } from './screen-kit.js';
 
 export const buildKioskScreen: ScreenBuilder = (ctx) => {
   const { view, t, theme } = ctx;
@@ -18,7 +18,7 @@ export const buildKioskScreen: ScreenBuilder = (ctx) => {
     const button = new Button(k.hotlineLabel, { icon: 'phone', variant: 'primary', flexGrow: 1, onPress: () => ctx.send({ type: 'hotline' }) });
     button.setStyle({ fontSize: 34, radius: 24 });
     body.add(button, textLine(t.t('kiosk.hint'), { color: c.textMuted, fontSize: theme.fontSize.large }, { align: 'center', maxWidth: '100%' }));
-    if (view.calls.notice) body.add(textLine(view.calls.notice.text, { color: c.danger, fontWeight: 'bold' }, { align: 'center', maxWidth: '100%' }));
+    if (view.calls.notice) body.add(textLine(noticeText(t, view.calls.notice), { color: c.danger, fontWeight: 'bold' }, { align: 'center', maxWidth: '100%' }));
     return { body, kiosk: true, softkeys: [] };
   }
   const connected = call.state === 'connected';

@@ -3,11 +3,12 @@
  * small builders for the lines screens are made of (a text line, an icon with a line of text, a banner).
  */
 import type { PartyInfo } from '../../phone/call-ports.js';
+import type { CallNotice } from '../../phone/call-control.js';
 import type { KeyCode } from '../core/keys.js';
 import type { Style } from '../core/style.js';
 import type { Theme } from '../core/theme.js';
 import type { Widget } from '../core/widget.js';
-import type { Translator } from '../i18n/catalog.js';
+import type { MessageKey, Translator } from '../i18n/catalog.js';
 import { Container } from '../widgets/container.js';
 import { Icon, type IconName } from '../widgets/icon.js';
 import { Label, type LabelOptions } from '../widgets/label.js';
@@ -138,4 +139,35 @@ export function emptyNote(ctx: ScreenContext, text: string, icon: IconName = 'ch
 /** The standard Back softkey (soft4 on menus, like Yealink's "Back" on the right). */
 export function backKey(ctx: ScreenContext): SoftkeyDef {
   return { label: ctx.t.t('softkey.back'), onPress: () => ctx.nav.back() };
+}
+
+/** SIP statuses of a failed call the screens can name in the user's language (RFC 3261 §21). */
+const FAILED_CALL_KEYS: Readonly<Record<number, MessageKey>> = {
+  403: 'notice.forbidden',
+  404: 'notice.notFound',
+  408: 'notice.noAnswer',
+  480: 'notice.unavailable',
+  484: 'notice.incomplete',
+  486: 'notice.busy',
+  488: 'notice.incompatible',
+  600: 'notice.busy',
+  603: 'notice.declined',
+  604: 'notice.notFound',
+};
+
+/** The call core's notice in the screen's language; the core's own words when it has no better name. */
+export function noticeText(t: Translator, notice: CallNotice): string {
+  switch (notice.kind) {
+    case 'hold-failed':
+      return t.t('notice.holdFailed');
+    case 'resume-failed':
+      return t.t('notice.resumeFailed');
+    case 'transfer-failed':
+      return t.t('notice.transferFailed');
+    case 'call-failed': {
+      const key = notice.status === undefined ? undefined : (FAILED_CALL_KEYS[notice.status] ?? (notice.status >= 500 && notice.status < 600 ? 'notice.serverError' : undefined));
+      // Every notice.* message takes no parameters; the cast picks one to satisfy t()'s per-key argument type.
+      return key ? t.t(key as 'notice.busy') : notice.text;
+    }
+  }
 }
