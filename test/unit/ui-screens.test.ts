@@ -197,6 +197,8 @@ test('idle shows the registration failure with its reason, and the manual state 
   assert.ok(shows(view(), '3 missed calls'));
   assert.ok(shows(view(), '2 new voicemails · 1 urgent'));
   assert.ok(!shows(view({ missedCalls: 0 }), 'missed'));
+  assert.ok(!shows(view(), 'Also signed in'));
+  assert.ok(shows(view({ colleagues: { ...COLLEAGUES, otherDevices: [{ uri: 'sip:alice@example.com;gr=urn:uuid:1' }, { uri: 'sip:alice@10.0.0.9' }] } }), 'Also signed in on 2 other devices'));
   assert.ok(shows(view({ calls: calls([], { forwarding: { always: 'sip:1009@example.com' }, dnd: true }) }), 'All calls forwarded to 1009@example.com'));
 });
 

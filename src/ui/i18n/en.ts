@@ -23,6 +23,7 @@ export const en = {
 
   // Idle
   'idle.missedCalls': { one: '{count} missed call', other: '{count} missed calls' },
+  'idle.otherDevices': { one: 'Also signed in on {count} other device', other: 'Also signed in on {count} other devices' },
   'idle.voicemail': { one: '{count} new voicemail', other: '{count} new voicemails' },
   'idle.voicemailUrgent': { one: '{count} urgent', other: '{count} urgent' },
   'idle.voicemailOld': 'No new voicemail ({count} saved)',

@@ -22,6 +22,7 @@ export const ko: Catalog = {
   'presence.manualHidden': '{state}(으)로 설정됨 (로그인하면 표시)',
 
   'idle.missedCalls': { other: '부재중 전화 {count}통' },
+  'idle.otherDevices': { other: '다른 기기 {count}대에도 로그인됨' },
   'idle.voicemail': { other: '새 음성 메시지 {count}개' },
   'idle.voicemailUrgent': { other: '긴급 {count}개' },
   'idle.voicemailOld': '새 음성 메시지 없음 (저장됨 {count}개)',

@@ -78,6 +78,9 @@ export const buildIdleScreen: ScreenBuilder = (ctx) => {
   const forwardTo = view.calls.forwarding.always;
   if (forwardTo !== undefined) body.add(iconLine('transfer', t.t('idle.forwardAlways', { target: uriForDisplay(forwardTo) }), c.warning));
   if (view.calls.dnd) body.add(iconLine('dnd', t.t('idle.dndOn'), c.danger));
+  // Multiple points of presence (RFC 3680 reg event): the user is signed in elsewhere too (softphone, mobile).
+  const others = view.colleagues?.otherDevices.length ?? 0;
+  if (others > 0) body.add(iconLine('person', t.t('idle.otherDevices', { count: others }), c.textMuted));
 
   return {
     body,
