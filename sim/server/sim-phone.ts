@@ -2,6 +2,10 @@
  * One simulated phone: the real firmware (startPhone) with simulated drivers — a FrameStream display the
  * page paints, an input source and LEDs the page drives and shows (sim-drivers.ts), a WAV "microphone" — plus what the page shows beside the screen: the SIP messages the phone
  * sent and received (a capped history, so a page opened late still sees the registration).
+ *
+ * Sound: the phone's device is a SwitchableAudioDevice (browser-audio.ts) on the tone (or silence with
+ * `--audio null`) while no page holds the phone's browser device, and on the browser device (the page's
+ * microphone and speakers) while one does.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +17,11 @@ import { extensionOf, type SimAudio } from './options.js';
 import { ensureToneWav } from './tone.js';
 import { instanceIdFor } from './identity.js';
 import { SimInputSource, SimLedDriver } from './sim-drivers.js';
+import { BrowserAudioDevice, SwitchableAudioDevice, followPageAudio, type PhoneAudioLevels } from './browser-audio.js';
+import { physicalAudioDevice } from '../../src/app/audio-device.js';
+import { createLogger } from '../../src/util/log.js';
+
+const log = createLogger('sim-phone');
 
 export const SCREEN_WIDTH = 800;
 export const SCREEN_HEIGHT = 480;
@@ -53,6 +62,10 @@ export interface SimPhone {
   /** The phone lights these like a board's LEDs. */
   readonly leds: SimLedDriver;
   readonly lineKeys: number;
+  /** The page's microphone and speakers: the phone's sound while a page connection holds it. */
+  readonly browserAudio: BrowserAudioDevice;
+  /** What the phone's microphone gives and its speaker plays now (whichever device it is on). */
+  audioLevels(): PhoneAudioLevels;
   /** The last SIP_HISTORY messages, oldest first. */
   sipHistory(): readonly SipLogEntry[];
   /** Every SIP message from now on; returns the unsubscribe function. */
@@ -83,7 +96,13 @@ export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
   const display = new FrameStream(SCREEN_WIDTH, SCREEN_HEIGHT, { encoding: 'png' });
   const input = new SimInputSource(s.name);
   const leds = new SimLedDriver(s.name, SHELL_LINE_KEYS);
-  const phone = await startPhone(config, { display, lineKeys: SHELL_LINE_KEYS, inputs: [input], leds: [leds] });
+  const browserAudio = new BrowserAudioDevice(s.name);
+  const fallbackAudio = physicalAudioDevice(config);
+  const audio = new SwitchableAudioDevice(fallbackAudio, `sim audio (${s.name})`);
+  const unfollowAudio = followPageAudio(audio, browserAudio, fallbackAudio, (err, held) => {
+    log.warn(`${s.name}: cannot switch to ${held ? 'the page\'s microphone' : 'the tone'}: ${err.message}`);
+  });
+  const phone = await startPhone(config, { display, lineKeys: SHELL_LINE_KEYS, inputs: [input], leds: [leds], audio });
 
   // Subscribed right after startPhone, before any I/O happened: the first REGISTER is in the history.
   const history: SipLogEntry[] = [];
@@ -106,6 +125,8 @@ export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
     input,
     leds,
     lineKeys: SHELL_LINE_KEYS,
+    browserAudio,
+    audioLevels: () => audio.levels(),
     sipHistory: () => history,
     onSip(listener) {
       listeners.add(listener);
@@ -114,6 +135,7 @@ export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
     async stop() {
       await phone.stop(1500);
       unsubscribe();
+      unfollowAudio();
       listeners.clear();
     },
   };

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { SimPhone } from './sim-phone.js';
 import { servePhoneChannel } from './phone-channel.js';
+import { AudioFloor } from './browser-audio.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -23,7 +24,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Where the page's files are: the script compiled by tsc next to this module (dist/sim/web: app.js, its
- * modules and source maps), the HTML, CSS and icon in the source tree (sim/web, which tsc does not copy).
+ * modules — audio-worklet.js, the AudioWorklet of "use my microphone and speakers", among them — and source maps), the HTML, CSS and icon in the source tree (sim/web, which tsc does not copy).
  * From dist/sim/server the source folder is three levels up; both lists are searched in order.
  */
 export function webRoots(): string[] {
@@ -79,6 +80,8 @@ export async function startWebServer(o: SimWebServerOptions): Promise<SimWebServ
 
   const server = createServer(handle);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // One "my microphone and speakers" for all the page's phones (and all pages): one person, one headset.
+  const microphone = new AudioFloor();
   server.on('upgrade', (req, socket, head) => {
     const m = /^\/ws\/([^/?]+)$/.exec(new URL(req.url ?? '/', 'http://sim').pathname);
     const phone = m ? byName.get(decodeURIComponent(m[1]!)) : undefined;
@@ -86,7 +89,7 @@ export async function startWebServer(o: SimWebServerOptions): Promise<SimWebServ
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => servePhoneChannel(ws, phone));
+    wss.handleUpgrade(req, socket, head, (ws) => servePhoneChannel(ws, phone, microphone));
   });
 
   await new Promise<void>((resolvePromise, reject) => {

@@ -1,15 +1,21 @@
 /**
  * The simulator page: one panel per phone, each with its own WebSocket (/ws/<name>, see
  * sim/server/phone-channel.ts). Binary messages are screen frames painted onto the phone's canvas in
- * arrival order; JSON messages carry the registration, lamps, calls and SIP messages. Keys, touches and the
- * hook go back as JSON. Compiled by the project's tsc to dist/sim/web/app.js and loaded as a module.
+ * arrival order; JSON messages carry the registration, lamps, calls, SIP messages and sound levels. Keys,
+ * touches and the hook go back as JSON. One panel at a time may "use my microphone and speakers" (audio.ts):
+ * it then sends the microphone and plays the phone's sound as binary "SDA1" frames on its socket.
+ * Compiled by the project's tsc to dist/sim/web/app.js and loaded as a module.
  */
 import { browser, byId, child, type El, type KeyEv, type PointerEv, type Socket } from './dom.js';
 import { readFrame, type PageFrame } from './frame.js';
+import { PageAudio, audioUnavailable } from './audio.js';
+import { isAudioMessage, type Level } from './pcm.js';
 
 /** SIP messages kept in a panel's ladder (the oldest go first). */
 const SIP_MESSAGES_SHOWN = 200;
 const RECONNECT_MS = 1500;
+/** How often the page's own sound levels are shown (the phone's come from the server). */
+const PAGE_LEVELS_MS = 250;
 
 interface PhoneInfo {
   name: string;
@@ -43,7 +49,17 @@ type ServerMessage =
   | { type: 'lamps'; lamps: Record<string, Lamp> }
   | { type: 'calls'; calls: CallsSnapshot }
   | { type: 'sip'; messages: SipMessage[] }
+  | { type: 'audio'; on: boolean; reason?: string }
+  | { type: 'levels'; microphone: Level; speaker: Level }
   | { type: 'error'; message: string };
+
+type AudioState = 'off' | 'starting' | 'on' | 'error';
+
+/** Meter bar length: −60…0 dBFS RMS over the bar. */
+function meterFill(level: Level): number {
+  if (level.rms <= 0) return 0;
+  return Math.min(1, Math.max(0, (20 * Math.log10(level.rms) + 60) / 60));
+}
 
 function el(tag: string, className?: string, text?: string): El {
   const e = browser.document.createElement(tag);
@@ -83,6 +99,13 @@ class PhonePanel {
   #frames = 0;
   #paintQueue: Promise<void> = Promise.resolve();
   #socket: Socket | undefined;
+  readonly #audioToggle: El;
+  #audio: PageAudio | undefined;
+  /** Counts starts and stops, so a start still asking for the microphone knows when it was cancelled. */
+  #audioAttempt = 0;
+  #audioLevelsTimer: ReturnType<typeof setInterval> | undefined;
+  /** The panel using the microphone and speakers (or asking for them): one for the whole page. */
+  static #audioOwner: PhonePanel | undefined;
 
   constructor(info: PhoneInfo, host: El) {
     this.name = info.name;
@@ -100,6 +123,13 @@ class PhonePanel {
     this.#canvas = child(this.root, 'canvas');
     this.#hook = child(this.root, '[data-hook]');
     this.#messages = child(this.root, '.messages');
+    this.#audioToggle = child(this.root, '[data-audio]');
+    this.#setAudioState('off');
+    const noAudio = audioUnavailable();
+    if (noAudio !== undefined) {
+      this.#audioToggle.disabled = true;
+      this.#audioToggle.title = noAudio;
+    }
     host.appendChild(this.root);
     this.#wireKeys();
     this.#wireTouch();
@@ -114,18 +144,33 @@ class PhonePanel {
     ws.onopen = () => this.root.classList.remove('disconnected');
     ws.onclose = () => {
       this.root.classList.add('disconnected');
+      // The server let go of the audio with the connection.
+      if (this.#audio !== undefined || PhonePanel.#audioOwner === this) this.#stopAudio('disconnected', false);
       this.root.dataset.reg = 'unknown';
       // The simulator restarted or the network blinked: try again, without hammering.
       setTimeout(() => this.#connect(), RECONNECT_MS);
     };
     ws.onmessage = (ev) => {
       if (typeof ev.data === 'string') this.#onJson(JSON.parse(ev.data) as ServerMessage);
+      else if (isAudioMessage(ev.data)) this.#onAudio(ev.data);
       else this.#onFrame(ev.data);
     };
   }
 
   send(message: object): void {
     if (this.#socket !== undefined && this.#socket.readyState === browser.WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+
+  #sendBinary(data: ArrayBuffer): void {
+    if (this.#socket !== undefined && this.#socket.readyState === browser.WebSocket.OPEN) this.#socket.send(data);
+  }
+
+  #onAudio(buffer: ArrayBuffer): void {
+    try {
+      this.#audio?.play(buffer);
+    } catch (err) {
+      console.warn(`${this.name}: ${(err as Error).message}`);
+    }
   }
 
   #onFrame(buffer: ArrayBuffer): void {
@@ -167,6 +212,8 @@ class PhonePanel {
       case 'lamps': this.#showLamps(m.lamps); break;
       case 'calls': this.#showCalls(m.calls); break;
       case 'sip': for (const msg of m.messages) this.#addSipMessage(msg); break;
+      case 'audio': this.#onAudioHeld(m.on, m.reason); break;
+      case 'levels': this.#showPhoneLevels(m.microphone, m.speaker); break;
       case 'error': console.warn(`${this.name}: ${m.message}`); break;
     }
   }
@@ -229,6 +276,86 @@ class PhonePanel {
     child(this.root, '.ladder .count').textContent = String(++this.#messageCount);
   }
 
+  // ---- "use my microphone and speakers"
+
+  toggleAudio(): void {
+    if (PhonePanel.#audioOwner === this) this.#stopAudio(undefined, true);
+    else void this.#startAudio();
+  }
+
+  async #startAudio(): Promise<void> {
+    // One microphone: taking it here gives it up on the panel that had it (the server does the same).
+    if (PhonePanel.#audioOwner !== undefined) PhonePanel.#audioOwner.#stopAudio(`the microphone went to ${this.name}`, true);
+    PhonePanel.#audioOwner = this;
+    const attempt = ++this.#audioAttempt;
+    this.#setAudioState('starting');
+    let audio: PageAudio;
+    try {
+      audio = await PageAudio.start((frame) => this.#sendBinary(frame));
+    } catch (err) {
+      if (attempt !== this.#audioAttempt) return;
+      if (PhonePanel.#audioOwner === this) PhonePanel.#audioOwner = undefined;
+      this.#setAudioState('error', `no microphone: ${(err as Error).message}`);
+      return;
+    }
+    if (attempt !== this.#audioAttempt) {
+      audio.stop(); // turned off (or taken) while the browser was asking
+      return;
+    }
+    this.#audio = audio;
+    this.send({ type: 'audio', on: true });
+    this.#audioLevelsTimer = setInterval(() => this.#showPageLevels(), PAGE_LEVELS_MS);
+  }
+
+  /** Stops the page's audio; `tellServer` false when the server already let go. */
+  #stopAudio(reason: string | undefined, tellServer: boolean): void {
+    this.#audioAttempt++;
+    if (PhonePanel.#audioOwner === this) PhonePanel.#audioOwner = undefined;
+    this.#audio?.stop();
+    this.#audio = undefined;
+    clearInterval(this.#audioLevelsTimer);
+    this.#audioLevelsTimer = undefined;
+    if (tellServer) this.send({ type: 'audio', on: false });
+    this.#setAudioState('off', reason);
+    this.#showPageLevels();
+  }
+
+  #onAudioHeld(on: boolean, reason: string | undefined): void {
+    if (on) {
+      if (this.#audio !== undefined) this.#setAudioState('on');
+      else this.send({ type: 'audio', on: false }); // an answer to a request since cancelled
+    } else if (this.#audio !== undefined) {
+      this.#stopAudio(reason, false);
+    }
+  }
+
+  #setAudioState(state: AudioState, reason?: string): void {
+    this.root.dataset.audio = state;
+    this.#audioToggle.setAttribute('aria-pressed', String(state === 'on' || state === 'starting'));
+    child(this.#audioToggle, '.audio-text').textContent = state === 'on' ? 'Using my microphone and speakers' : state === 'starting' ? 'Starting the microphone…' : 'Use my microphone and speakers';
+    if (!this.#audioToggle.disabled) this.#audioToggle.title = reason ?? 'Talk and listen on this phone through this computer (one phone at a time)';
+  }
+
+  #showLevel(attribute: string, meter: string | undefined, level: Level): void {
+    this.root.dataset[attribute] = level.rms.toFixed(3);
+    this.root.dataset[`${attribute}Peak`] = level.peak.toFixed(3);
+    if (meter !== undefined) child(this.root, `[data-meter="${meter}"] i`).style.setProperty('--level', meterFill(level).toFixed(3));
+  }
+
+  /** What the phone's microphone gives and its speaker plays (server side, whichever device). */
+  #showPhoneLevels(microphone: Level, speaker: Level): void {
+    this.#showLevel('phoneMic', 'microphone', microphone);
+    this.#showLevel('phoneSpeaker', 'speaker', speaker);
+  }
+
+  /** What this page sends and plays (zero when it does not hold the audio). */
+  #showPageLevels(): void {
+    const silent = { rms: 0, peak: 0 };
+    const levels = this.#audio?.levels() ?? { microphone: silent, playback: silent };
+    this.#showLevel('pageMic', undefined, levels.microphone);
+    this.#showLevel('pageOut', undefined, levels.playback);
+  }
+
   pressKey(key: string): void {
     this.send({ type: 'key', key, action: 'press' });
   }
@@ -244,6 +371,7 @@ class PhonePanel {
       if (!button || !this.root.contains(button)) return;
       if (button.dataset.key !== undefined) this.pressKey(button.dataset.key);
       else if (button.dataset.hook !== undefined) this.toggleHook();
+      else if (button.dataset.audio !== undefined) this.toggleAudio();
     });
   }
 

@@ -11,6 +11,8 @@ export interface El {
   textContent: string | null;
   title: string;
   hidden: boolean;
+  disabled: boolean;
+  readonly style: { setProperty(name: string, value: string): void };
   href: string;
   width: number;
   height: number;
@@ -79,7 +81,45 @@ export interface Socket {
   onopen: (() => void) | null;
   onclose: (() => void) | null;
   onmessage: ((ev: { data: string | ArrayBuffer }) => void) | null;
-  send(text: string): void;
+  send(data: string | ArrayBuffer): void;
+}
+
+// ---- audio ("use my microphone and speakers", audio.ts)
+
+export interface MediaTrack {
+  stop(): void;
+}
+
+export interface MediaStreamLike {
+  getTracks(): MediaTrack[];
+}
+
+export interface AudioNodeLike {
+  connect(destination: AudioNodeLike): void;
+  disconnect(): void;
+}
+
+export interface MessagePortLike {
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  postMessage(data: unknown, transfer?: ArrayBuffer[]): void;
+}
+
+export interface WorkletNodeLike extends AudioNodeLike {
+  readonly port: MessagePortLike;
+}
+
+export interface AudioContextLike {
+  readonly sampleRate: number;
+  readonly state: string;
+  readonly destination: AudioNodeLike;
+  readonly audioWorklet: { addModule(url: string): Promise<void> };
+  createMediaStreamSource(stream: MediaStreamLike): AudioNodeLike;
+  resume(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AudioConstraints {
+  audio: { echoCancellation: boolean; noiseSuppression: boolean; autoGainControl: boolean; channelCount: number };
 }
 
 export interface Browser {
@@ -97,6 +137,11 @@ export interface Browser {
   createImageBitmap(blob: object): Promise<Bitmap>;
   requestAnimationFrame(fn: () => void): number;
   fetch(url: string): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+  /** False on plain http from another host: then the browser offers no microphone nor AudioWorklet. */
+  readonly isSecureContext: boolean;
+  readonly navigator: { readonly mediaDevices?: { getUserMedia(constraints: AudioConstraints): Promise<MediaStreamLike> } };
+  readonly AudioContext?: new (options: { latencyHint: 'interactive' }) => AudioContextLike;
+  readonly AudioWorkletNode?: new (context: AudioContextLike, name: string, options: { numberOfInputs: number; numberOfOutputs: number; outputChannelCount: number[] }) => WorkletNodeLike;
   sipdeskSim?: unknown;
 }
 

@@ -32,8 +32,14 @@ export function browserUnavailable(): string | undefined {
   return existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH} (Debian package chromium, or set SIPDESK_CHROMIUM)`;
 }
 
-export async function launchBrowser(viewport = { width: 1800, height: 1100 }): Promise<TestBrowser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
+/**
+ * A synthetic microphone (Chromium's fake capture device: a short full-scale beep twice a second) granted
+ * without a permission prompt: pass as `extraArgs` to test the page's getUserMedia.
+ */
+export const FAKE_MICROPHONE_ARGS: readonly string[] = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+export async function launchBrowser(viewport = { width: 1800, height: 1100 }, extraArgs: readonly string[] = []): Promise<TestBrowser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 30_000 });
   try {
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
