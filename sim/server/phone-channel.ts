@@ -20,6 +20,7 @@ import { encodeFrame, type Frame } from '../../src/ui/display/frame-stream.js';
 import { isKeyCode } from '../../src/ui/core/keys.js';
 import type { HalInputEvent } from '../../src/hal/hal-types.js';
 import type { SimPhone, SipLogEntry } from './sim-phone.js';
+import { lampsOf } from './sim-drivers.js';
 import { AudioFloor, decodeAudioMessage, isAudioMessage, type BrowserAudioHold, type PhoneAudioLevels } from './browser-audio.js';
 
 /** Past this much unsent data the page is not keeping up: frames are skipped and one keyframe catches up. */
@@ -109,7 +110,7 @@ export function servePhoneChannel(ws: WebSocket, sim: SimPhone, floor: AudioFloo
     phone: { name: sim.name, aor: sim.aor, extension: sim.extension, apiUrl: sim.apiUrl, width: display.width, height: display.height, lineKeys: sim.lineKeys, ...(sim.hotline !== undefined ? { hotline: sim.hotline } : {}) },
   });
   sendJson({ type: 'registration', ...phone.sip.status() });
-  sendJson({ type: 'lamps', lamps: sim.leds.lamps() });
+  sendJson({ type: 'lamps', lamps: lampsOf(sim.leds) });
   sendJson({ type: 'calls', calls: phone.calls.snapshot() });
   sendJson({ type: 'sip', messages: sim.sipHistory() });
   phone.ui.refresh();
@@ -119,7 +120,7 @@ export function servePhoneChannel(ws: WebSocket, sim: SimPhone, floor: AudioFloo
   phone.sip.registration.on('state', onRegistration);
   const unsubscribers = [
     display.subscribe(sendFrame),
-    sim.leds.onChange((lamps) => sendJson({ type: 'lamps', lamps })),
+    sim.leds.onChange(() => sendJson({ type: 'lamps', lamps: lampsOf(sim.leds) })),
     phone.calls.onChange((snapshot) => sendJson({ type: 'calls', calls: snapshot })),
     sim.onSip((m: SipLogEntry) => sendJson({ type: 'sip', messages: [m] })),
     () => phone.sip.registration.off('state', onRegistration),
@@ -181,7 +182,7 @@ export function servePhoneChannel(ws: WebSocket, sim: SimPhone, floor: AudioFloo
     }
     if (m.type === 'audio') return m.on ? takeAudio() : releaseAudio();
     // Through the simulated keypad driver: the phone logs (and survives) an event it cannot act on.
-    for (const e of inputEventsOf(m)) sim.input.emit(e);
+    for (const e of inputEventsOf(m)) sim.input.inject(e);
   });
   ws.on('close', () => {
     clearInterval(levelsTimer);

@@ -1,7 +1,8 @@
 /**
- * One simulated phone: the real firmware (startPhone) with simulated drivers — a FrameStream display the
- * page paints, an input source and LEDs the page drives and shows (sim-drivers.ts), a WAV "microphone" — plus what the page shows beside the screen: the SIP messages the phone
- * sent and received (a capped history, so a page opened late still sees the registration).
+ * One simulated phone: the real firmware (startPhone) on the `sim` board's drivers (boards/sim.yaml, opened
+ * by src/app/board-devices.ts as any board is) — a FrameStream display the page paints, an input source
+ * and LEDs the page drives and shows — plus what the page shows beside the screen: the SIP messages the
+ * phone sent and received (a capped history, so a page opened late still sees the registration).
  *
  * Sound: the phone's device is a SwitchableAudioDevice (browser-audio.ts) on the tone (or silence with
  * `--audio null`) while no page holds the phone's browser device, and on the browser device (the page's
@@ -11,12 +12,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { startPhone, type RunningPhone } from '../../src/app/phone.js';
-import { FrameStream } from '../../src/ui/display/frame-stream.js';
+import type { FrameStream } from '../../src/ui/display/frame-stream.js';
 import { SHELL_LINE_KEYS } from '../../src/ui/screens/shell.js';
 import { extensionOf, type SimAudio } from './options.js';
 import { ensureToneWav } from './tone.js';
 import { instanceIdFor } from './identity.js';
-import { SimInputSource, SimLedDriver } from './sim-drivers.js';
+import { loadBoard } from '../../src/config/board-load.js';
+import { openBoardDevices } from '../../src/app/board-devices.js';
+import { SystemClock } from '../../src/phone/clock.js';
+import type { SimInput } from '../../src/hal/sim/sim-input.js';
+import type { SimLeds } from '../../src/hal/sim/sim-leds.js';
 import { BrowserAudioDevice, SwitchableAudioDevice, followPageAudio, type PhoneAudioLevels } from './browser-audio.js';
 import { physicalAudioDevice } from '../../src/app/audio-device.js';
 import { createLogger } from '../../src/util/log.js';
@@ -58,9 +63,9 @@ export interface SimPhone {
   readonly phone: RunningPhone;
   readonly display: FrameStream;
   /** The page's keys, touches and hook go in here (the phone reads it like a board's keypad driver). */
-  readonly input: SimInputSource;
+  readonly input: SimInput;
   /** The phone lights these like a board's LEDs. */
-  readonly leds: SimLedDriver;
+  readonly leds: SimLeds;
   readonly lineKeys: number;
   /** The page's microphone and speakers: the phone's sound while a page connection holds it. */
   readonly browserAudio: BrowserAudioDevice;
@@ -93,16 +98,16 @@ export function simPhoneConfig(s: SimPhoneSpec): unknown {
 export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
   mkdirSync(s.dataDir, { recursive: true });
   const config = parseConfig(simPhoneConfig(s), `simulated phone ${s.name}`);
-  const display = new FrameStream(SCREEN_WIDTH, SCREEN_HEIGHT, { encoding: 'png' });
-  const input = new SimInputSource(s.name);
-  const leds = new SimLedDriver(s.name, SHELL_LINE_KEYS);
+  const board = await openBoardDevices(await loadBoard('sim'), { clock: new SystemClock() });
+  const { display, input, leds } = board.sim;
+  if (!display || !input || !leds) throw new Error('the sim board has no simulated display, input or LEDs (boards/sim.yaml)');
   const browserAudio = new BrowserAudioDevice(s.name);
   const fallbackAudio = physicalAudioDevice(config);
   const audio = new SwitchableAudioDevice(fallbackAudio, `sim audio (${s.name})`);
   const unfollowAudio = followPageAudio(audio, browserAudio, fallbackAudio, (err, held) => {
     log.warn(`${s.name}: cannot switch to ${held ? 'the page\'s microphone' : 'the tone'}: ${err.message}`);
   });
-  const phone = await startPhone(config, { display, lineKeys: SHELL_LINE_KEYS, inputs: [input], leds: [leds], audio });
+  const phone = await startPhone(config, { ...board, audio });
 
   // Subscribed right after startPhone, before any I/O happened: the first REGISTER is in the history.
   const history: SipLogEntry[] = [];
@@ -124,7 +129,7 @@ export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
     display,
     input,
     leds,
-    lineKeys: SHELL_LINE_KEYS,
+    lineKeys: board.lineKeys ?? SHELL_LINE_KEYS,
     browserAudio,
     audioLevels: () => audio.levels(),
     sipHistory: () => history,
@@ -134,6 +139,7 @@ export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
     },
     async stop() {
       await phone.stop(1500);
+      await board.close();
       unsubscribe();
       unfollowAudio();
       listeners.clear();

@@ -23,7 +23,8 @@ import { SimInput } from '../hal/sim/sim-input.js';
 import { SimLeds } from '../hal/sim/sim-leds.js';
 import { SimBacklight } from '../hal/sim/sim-backlight.js';
 import type { Clock } from '../phone/clock.js';
-import { FbdevDisplay, PngDisplay, type Display } from '../ui/index.js';
+import { FbdevDisplay, type Display } from '../ui/index.js';
+import { FrameStream } from '../ui/display/frame-stream.js';
 import type { PhoneDevices } from './phone.js';
 import { createLogger } from '../util/log.js';
 
@@ -32,7 +33,7 @@ const log = createLogger('board');
 export interface OpenedBoard extends PhoneDevices {
   readonly board: BoardDescriptor;
   /** The simulated drivers, when the board has them (the simulator's page and tests drive these). */
-  readonly sim: { input?: SimInput; leds?: SimLeds; backlight?: SimBacklight };
+  readonly sim: { display?: FrameStream; input?: SimInput; leds?: SimLeds; backlight?: SimBacklight };
   /** Closes every driver (the phone closes the ones it was given; this is for a failed start). */
   close(): Promise<void>;
 }
@@ -63,7 +64,7 @@ export async function openBoardDevices(board: BoardDescriptor, deps: { clock: Cl
     }
   };
   const onError = (e: Error): void => log.warn(e.message);
-  const sim: { input?: SimInput; leds?: SimLeds; backlight?: SimBacklight } = {};
+  const sim: { display?: FrameStream; input?: SimInput; leds?: SimLeds; backlight?: SimBacklight } = {};
 
   // Display.
   let display: Display | undefined;
@@ -76,7 +77,8 @@ export async function openBoardDevices(board: BoardDescriptor, deps: { clock: Cl
     });
     if (display) closers.push(() => display?.close?.());
   } else {
-    display = new PngDisplay(d.width, d.height);
+    // The simulator's page subscribes to it; headless, it only keeps the picture (screen.png reads it).
+    display = sim.display = new FrameStream(d.width, d.height, { encoding: 'png' });
   }
   const size = display ? { width: display.width, height: display.height } : { width: d.width, height: d.height };
 

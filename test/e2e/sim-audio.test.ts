@@ -14,6 +14,9 @@ import { WebSocket } from 'ws';
 import { FAKE_MICROPHONE_ARGS, browserUnavailable, launchBrowser, type TestBrowser } from '../harness/browser.js';
 import { startProcess, type ManagedProcess } from '../harness/process.js';
 import { useWorkdir } from '../harness/workdir.js';
+import { until as untilWithin } from '../harness/until.js';
+
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> => untilWithin(what, fn, timeoutMs);
 
 const SIM_JS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sim', 'sim.js');
 const skip = browserUnavailable();
@@ -28,20 +31,6 @@ interface CallView {
   direction: string;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('simulator page: my microphone and speakers on a phone', { skip, timeout: 150_000 }, () => {
   const w = useWorkdir({ after }, 'e2e-sim-audio');

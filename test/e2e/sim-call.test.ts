@@ -14,6 +14,9 @@ import { browserUnavailable, launchBrowser, type TestBrowser } from '../harness/
 import { startProcess, type ManagedProcess } from '../harness/process.js';
 import { useWorkdir } from '../harness/workdir.js';
 import { DEFAULT_PBX } from '../../sim/server/options.js';
+import { until as untilWithin } from '../harness/until.js';
+
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => untilWithin(what, fn, timeoutMs);
 
 const SIM_JS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sim', 'sim.js');
 const PBX = process.env.SIPDESK_SIM_PBX ?? DEFAULT_PBX;
@@ -34,20 +37,6 @@ interface CallsBody {
   notice?: { text: string };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('simulator page in Chromium', { skip, timeout: 120_000 }, () => {
   const w = useWorkdir({ after }, 'e2e-sim');

@@ -13,7 +13,8 @@ import { parseSimArgs, extensionOf } from '../../sim/server/options.js';
 import { instanceIdFor } from '../../sim/server/identity.js';
 import { inputEventsOf, parsePageMessage } from '../../sim/server/phone-channel.js';
 import { toneMelody } from '../../sim/server/tone.js';
-import { SimInputSource, SimLedDriver, lampOf } from '../../sim/server/sim-drivers.js';
+import { lampOf, lampsOf } from '../../sim/server/sim-drivers.js';
+import { SimLeds } from '../../src/hal/sim/sim-leds.js';
 import { ledStateOf } from '../../src/app/hardware-wiring.js';
 import { decodeFrame, encodeFrame } from '../../src/ui/display/frame-stream.js';
 import { readFrame } from '../../sim/web/frame.js';
@@ -82,28 +83,12 @@ describe('sim command line', () => {
 });
 
 describe('simulated drivers', () => {
-  test('LEDs give back the lamps the phone lit, and only report changes', () => {
+  test('the page sees the lamps the phone lit on the sim board\'s LEDs', () => {
     for (const lamp of ['off', 'on', 'blink', 'fast-blink'] as const) assert.equal(lampOf(ledStateOf(lamp)), lamp);
-    const leds = new SimLedDriver('ann', 2);
-    assert.deepEqual(leds.leds, ['message', 'dnd', 'mute', 'speaker', 'headset', 'line1', 'line2']);
-    const seen: Record<string, string>[] = [];
-    leds.onChange((l) => seen.push(l));
-    assert.equal(leds.set('line2', { blink: { onMs: 125 } }), true);
-    assert.equal(leds.set('line2', { blink: { onMs: 125, offMs: 125 } }), true);
-    assert.equal(leds.set('line9', 'on'), false, 'an LED the set does not have');
-    assert.equal(seen.length, 1);
-    assert.equal(seen[0]!.line2, 'fast-blink');
-  });
-
-  test('the input source hands page events to its listeners until unsubscribed', async () => {
-    const input = new SimInputSource('ann');
-    const got: unknown[] = [];
-    const off = input.onEvent((e) => got.push(e));
-    input.emit({ type: 'hook', offHook: true });
-    off();
-    input.emit({ type: 'hook', offHook: false });
-    assert.deepEqual(got, [{ type: 'hook', offHook: true }]);
-    await input.close();
+    const leds = new SimLeds(['message', 'line1', 'line2']);
+    leds.set('line2', ledStateOf('fast-blink'));
+    leds.set('message', ledStateOf('blink'));
+    assert.deepEqual(lampsOf(leds), { message: 'blink', line1: 'off', line2: 'fast-blink' });
   });
 });
 

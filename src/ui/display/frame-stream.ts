@@ -50,15 +50,19 @@ export class FrameStream implements Display {
 
   flush(rects: readonly Rect[], pixels: PixelReader): void {
     const out: FrameRect[] = [];
+    // Nobody watching (a headless phone on the sim board): keep the screen for keyframes, encode nothing.
+    const watched = this.#subscribers.size > 0;
     for (const r of rects) {
       checkRect(r, this.width, this.height);
       const block = pixels.read(r);
       for (let y = 0; y < r.h; y++) {
         this.#screen.set(block.data.subarray(y * r.w * 4, (y + 1) * r.w * 4), ((r.y + y) * this.width + r.x) * 4);
       }
-      out.push(this.#encode(r, Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength)));
+      if (watched) out.push(this.#encode(r, Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength)));
     }
-    const frame: Frame = { seq: ++this.#seq, width: this.width, height: this.height, rects: out };
+    ++this.#seq;
+    if (!watched) return;
+    const frame: Frame = { seq: this.#seq, width: this.width, height: this.height, rects: out };
     for (const fn of [...this.#subscribers]) {
       try {
         fn(frame);
