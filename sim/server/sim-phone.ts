@@ -24,7 +24,7 @@ import type { SimInput } from '../../src/hal/sim/sim-input.js';
 import type { SimLeds } from '../../src/hal/sim/sim-leds.js';
 import { BrowserAudioDevice, SwitchableAudioDevice, followPageAudio, type PhoneAudioLevels } from './browser-audio.js';
 import { physicalAudioDevice } from '../../src/app/audio-device.js';
-import { createLogger } from '../../src/util/log.js';
+import { createLogger, withLogTag } from '../../src/util/log.js';
 
 const log = createLogger('sim-phone');
 
@@ -95,7 +95,12 @@ export function simPhoneConfig(s: SimPhoneSpec): unknown {
   };
 }
 
-export async function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
+/** A simulated phone whose log lines all say which phone they are about (several share the process). */
+export function startSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
+  return withLogTag(s.name, () => startTaggedSimPhone(s));
+}
+
+async function startTaggedSimPhone(s: SimPhoneSpec): Promise<SimPhone> {
   mkdirSync(s.dataDir, { recursive: true });
   const config = parseConfig(simPhoneConfig(s), `simulated phone ${s.name}`);
   const board = await openBoardDevices(await loadBoard('sim'), { clock: new SystemClock() });
