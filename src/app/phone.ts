@@ -330,6 +330,9 @@ export async function startPhone(config: PhoneConfig, devices: PhoneDevices = {}
         await api.close();
         await sounds.stop();
         uninstall();
+        // JsSIP may still end a transaction of a call after this (its timers run up to 32 s): nobody listens
+        // any more, so a stopped phone neither redraws nor writes to its closed call log.
+        signaling.removeAllListeners();
         callLog.close();
       })();
       return stopping;
