@@ -92,7 +92,7 @@ const CALL_LOG_ROWS = 100;
 export function wireUi(s: UiSources): PhoneUi {
   const fonts = setupScreenFonts();
   if (!fonts.korean && s.config.ui.locale === 'ko') log.warn('no Korean font found (Debian package fonts-nanum): Korean text will not render');
-  // Theme and language the user picks take effect at once; they live here until the app persists them.
+  // Theme and language the user picks take effect at once; the app keeps them (onDisplayChange).
   let theme: Theme = themeByName(s.config.ui.theme);
   let locale: Locale = s.config.ui.locale;
   const display = s.display ?? new PngDisplay(800, 480);
