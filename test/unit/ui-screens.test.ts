@@ -15,7 +15,7 @@ import { PngDisplay, decodePng } from '../../src/ui/display/png-display.js';
 import { LOCALES, type Locale, type MessageKey, catalogFor, createTranslator, interpolate, placeholders } from '../../src/ui/i18n/catalog.js';
 import { type PhoneIntent, type PhoneView, type ScreenKind, pickScreen } from '../../src/ui/screens/phone-view.js';
 import { KOREAN_FONT_FILES, PhoneShell, setupScreenFonts } from '../../src/ui/screens/shell.js';
-import { BOB, DAVE, ERIN, NOW, PRESENCE, SECOND, call, calls, screenTexts as texts } from '../harness/screen-fixtures.js';
+import { BOB, DAVE, ERIN, NOW, PRESENCE, SECOND, baseView, call, calls, screenTexts as texts } from '../harness/screen-fixtures.js';
 
 const GOLDEN_DIR = join(GOLDEN_UI_DIR, 'screens');
 
@@ -34,20 +34,9 @@ const COLLEAGUES: ColleaguesSnapshot = {
 
 const SEOJUN = { uri: 'sip:seojun@example.com', name: '박서준', number: '1007' };
 
+/** The shared base view, with this file's colleagues (busy lamps, no presence) and three missed calls. */
 function view(over: Partial<PhoneView> = {}): PhoneView {
-  return {
-    registration: { state: 'registered', aor: 'sip:alice@example.com', displayName: 'Alice Kim' },
-    calls: calls([]),
-    presence: PRESENCE,
-    colleagues: COLLEAGUES,
-    dialer: { digits: '', preview: '' },
-    now: NOW,
-    locale: 'en',
-    theme: lightTheme,
-    timeZone: 'Asia/Seoul',
-    missedCalls: 3,
-    ...over,
-  };
+  return baseView({ registration: { state: 'registered', aor: 'sip:alice@example.com', displayName: 'Alice Kim' }, colleagues: COLLEAGUES, missedCalls: 3, ...over });
 }
 
 /** One fixed view per screen, as the goldens show them. */
