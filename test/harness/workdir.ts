@@ -113,3 +113,26 @@ export function withWorkdir(
     w.pass();
   };
 }
+
+/**
+ * Subtests of one end-to-end run that share its peers: `step` runs one as a node:test subtest and
+ * remembers a failure (t.test resolves even when the subtest fails), so the run keeps its logs
+ * (`if (steps.allPassed) w.pass()`).
+ */
+export function subtests(t: TestContext): { readonly step: (name: string, fn: () => void | Promise<void>) => Promise<void>; readonly allPassed: boolean } {
+  let allPassed = true;
+  return {
+    step: (name, fn) =>
+      t.test(name, async () => {
+        try {
+          await fn();
+        } catch (err) {
+          allPassed = false;
+          throw err;
+        }
+      }),
+    get allPassed() {
+      return allPassed;
+    },
+  };
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startKamailio } from '../harness/kamailio.js';
 import { startPhone, type TestPhone } from '../harness/phone.js';
 import { phoneSentSince, sipBody, sipHeader } from '../harness/sip-trace.js';
-import { useWorkdir } from '../harness/workdir.js';
+import { subtests, useWorkdir } from '../harness/workdir.js';
 import type { ContactView } from '../../src/phone/colleagues.js';
 
 type Contacts = { contacts: ContactView[] };
@@ -64,17 +64,9 @@ test('buddy list from one RFC 4662 subscription to a Kamailio rls resource list'
   const contacts = (check: (c: Contacts) => boolean, ms = 15000): Promise<Contacts> => alice.waitForApi<Contacts>('/api/v1/contacts', check, ms);
   const stateOf = (body: Contacts, uri: string): string | undefined => body.contacts.find((c) => c.uri === uri)?.presence?.state;
 
-  // A failed step keeps the logs (node:test's t.test resolves even when the subtest fails).
-  let allPassed = true;
-  const step = (name: string, fn: () => void | Promise<void>): Promise<void> =>
-    t.test(name, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        allPassed = false;
-        throw err;
-      }
-    });
+  // A failed step keeps the logs.
+  const steps = subtests(t);
+  const step = steps.step;
 
   await step('both members available, from the list subscription', async () => {
     const body = await contacts((b) => stateOf(b, BOB) === 'available' && stateOf(b, CAROL) === 'available');
@@ -140,5 +132,5 @@ test('buddy list from one RFC 4662 subscription to a Kamailio rls resource list'
       assert.match(k.log(), new RegExp(`REQ SUBSCRIBE ${escapeRegExp(member)} from sip:alice@127\\.0\\.0\\.1 `), `rls subscribed to ${member}`);
     }
   });
-  if (allPassed) w.pass();
+  if (steps.allPassed) w.pass();
 });

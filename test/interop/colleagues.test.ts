@@ -11,7 +11,7 @@ import { startBaresip } from '../harness/baresip.js';
 import { startPhone, type TestPhone } from '../harness/phone.js';
 import { runSipp, type SippRun } from '../harness/sipp.js';
 import { freePort } from '../harness/ports.js';
-import { useWorkdir } from '../harness/workdir.js';
+import { subtests, useWorkdir } from '../harness/workdir.js';
 import { boundUdpPorts } from '../harness/sip-trace.js';
 import type { ContactView, MessageWaiting, OtherDeviceView } from '../../src/phone/colleagues.js';
 
@@ -110,17 +110,9 @@ test('buddy list presence, busy lamp with pickup, message waiting and other devi
     const body = await alice.waitForApi<Contacts>('/api/v1/contacts', (b) => b.contacts.some((c) => c.uri === uri && check(c)), ms);
     return body.contacts.find((c) => c.uri === uri)!;
   };
-  // A failed step keeps the logs (node:test's t.test resolves even when the subtest fails).
-  let allPassed = true;
-  const step = (name: string, fn: () => Promise<void>): Promise<void> =>
-    t.test(name, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        allPassed = false;
-        throw err;
-      }
-    });
+  // A failed step keeps the logs.
+  const steps = subtests(t);
+  const step = steps.step;
   const now = async (uri: string): Promise<ContactView> => ((await alice.api('GET', '/api/v1/contacts')).body as Contacts).contacts.find((c) => c.uri === uri)!;
 
   // The scenario's clock started with alice's SUBSCRIBE: the lamp comes first.
@@ -221,5 +213,5 @@ test('buddy list presence, busy lamp with pickup, message waiting and other devi
     // alice watches no registrations: she has nothing to show.
     assert.deepEqual((await alice.api('GET', '/api/v1/devices')).body, { otherDevices: [] });
   });
-  if (allPassed) w.pass();
+  if (steps.allPassed) w.pass();
 });
